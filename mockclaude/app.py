@@ -1,0 +1,414 @@
+"""The ASGI application: routes onto the one path every request takes.
+
+    headers & version -> body validation -> journal -> fault plan -> responder -> render -> journal
+
+Two kinds of failure are kept apart: :class:`ApiError` is answered to the client as the real API
+would; anything else is a bug in mockclaude and is answered as the API's 500 ``api_error`` (never
+a traceback), with the exception kept in the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from . import protocol
+from .config import Settings
+from .errors import ApiError, invalid, new_request_id
+from .journal import Journal, JournalEntry
+from .protocol import models as model_registry
+from .responders import Answer
+from .responders.synthetic import PromptCache, SyntheticResponder
+from .signatures import Signer
+from .sse import Event, StreamError, encode, encode_all, events_from_message, message_from_events
+
+__all__ = ["Exchange", "MockClaudeApp", "create_app"]
+
+log = logging.getLogger("mockclaude")
+
+ORGANIZATION_ID = "00000000-0000-4000-8000-00000000c1a0"
+JSON_TYPE = "application/json"
+SSE_TYPE = "text/event-stream; charset=utf-8"
+FAULT_HEADER = "x-mockclaude-fault"
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request on its way through the pipeline, and what was decided about it."""
+
+    request_id: str
+    request: Request
+    raw: bytes = b""
+    body: Any = None
+    valid: Any = None  # protocol.ValidRequest once validated
+    meta: Any = None  # protocol.RequestMeta once headers are checked
+    endpoint: str = "messages"
+    stream: bool = False
+    entry: JournalEntry | None = None
+    fault: Any = None  # the injection chosen for this request, if any
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> Any:
+        return self.request.headers
+
+
+class _RateLimitHeaders:
+    """Plausible ``anthropic-ratelimit-*`` headers, recomputed at most once a second."""
+
+    LIMITS = {"requests": 4_000, "tokens": 2_000_000, "input-tokens": 2_000_000, "output-tokens": 400_000}
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._headers: dict[str, str] = {}
+
+    def get(self) -> dict[str, str]:
+        now = int(time.time())
+        if now != self._second:
+            reset = (datetime.fromtimestamp(now, timezone.utc) + timedelta(seconds=60 - now % 60)).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+            headers: dict[str, str] = {}
+            for kind, limit in self.LIMITS.items():
+                headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
+                headers[f"anthropic-ratelimit-{kind}-remaining"] = str(limit - 1 if kind == "requests" else limit)
+                headers[f"anthropic-ratelimit-{kind}-reset"] = reset
+            self._headers, self._second = headers, now
+        return self._headers
+
+
+class MockClaudeApp:
+    """The double as an ASGI app. ``MockClaudeApp(settings)`` or ``create_app(**options)``."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.signer = Signer(self.settings.signing_key)
+        self.journal = Journal(self.settings.journal_size)
+        self.prompt_cache = PromptCache(min_tokens=self.settings.cache_min_tokens)
+        self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
+        self.responders: list[Any] = self._build_responders()
+        self.faults = self._build_faults()
+        self._ratelimit_headers = _RateLimitHeaders()
+        self.on_unmatched: list[Callable[[Any], None]] = []  # hooks for the pytest plugin
+        self.router = Starlette(
+            routes=self._routes(),
+            exception_handlers={404: self._not_found, 405: self._not_allowed},
+        )
+
+    # --- wiring -----------------------------------------------------------------------------
+
+    def _build_responders(self) -> list[Any]:
+        """Cassette replay / recording first (when configured), the synthetic default last."""
+        if self.settings.cassette is None:
+            return []
+        from .cassette import responders_for  # imported lazily: cassettes are optional
+
+        return list(responders_for(self))
+
+    def _build_faults(self) -> Any:
+        from .faults import FaultPlan
+
+        return FaultPlan.from_settings(self.settings)
+
+    def _routes(self) -> list[Route]:
+        routes = [
+            Route("/v1/messages", self.messages, methods=["POST"]),
+            Route("/v1/messages/count_tokens", self.count_tokens, methods=["POST"]),
+            Route("/v1/models", self.list_models, methods=["GET"]),
+            Route("/v1/models/{model_id:path}", self.get_model, methods=["GET"]),
+            Route("/_mockclaude/health", self.health, methods=["GET"]),
+            Route("/_mockclaude/requests", self.journal_view, methods=["GET", "DELETE"]),
+            Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
+        ]
+        routes.extend(self.faults.routes(self))
+        return routes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            try:
+                await self.router(scope, receive, send)
+            except Exception:  # pragma: no cover - last line of defence, logged
+                log.exception("mockclaude: unhandled error")
+                raise
+        elif scope["type"] == "lifespan":
+            await self.router(scope, receive, send)
+
+    def reset(self) -> None:
+        """Forget the journal, the prompt cache and queued faults (cassettes are kept)."""
+        self.journal.clear()
+        self.prompt_cache.clear()
+        self.faults.clear()
+        for r in self.responders:
+            if hasattr(r, "reset"):
+                r.reset()
+
+    # --- responses ----------------------------------------------------------------------------
+
+    def base_headers(self, request_id: str) -> dict[str, str]:
+        headers = {"request-id": request_id, "anthropic-organization-id": ORGANIZATION_ID}
+        headers.update(self._ratelimit_headers.get())
+        return headers
+
+    def error_response(self, err: ApiError, request_id: str, entry: JournalEntry | None = None) -> Response:
+        headers = {} if err.edge else self.base_headers(request_id)
+        if err.edge:
+            headers["request-id"] = request_id
+        headers.update(err.headers)
+        body = err.body(request_id)
+        if entry is not None:
+            entry.status = err.status
+            entry.error = body.get("error")
+            entry.sent = entry.sent or "json"
+            entry.response_headers = headers
+        return Response(dumps(body), status_code=err.status, headers=headers, media_type=JSON_TYPE)
+
+    # --- the pipeline -------------------------------------------------------------------------
+
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise ApiError(413, "Request exceeds the maximum size", edge=True)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "Request exceeds the maximum size", edge=True)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _admit(self, request: Request, endpoint: str) -> Exchange:
+        """Headers, body and validation: an Exchange, or ApiError."""
+        ex = Exchange(new_request_id(), request, endpoint=endpoint)
+        meta = protocol.check_headers(
+            request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
+        )
+        ex.meta = meta
+        ex.raw = await self._read_body(request)
+        ex.body = protocol.parse_body(ex.raw)
+        ex.valid = protocol.validate_messages(
+            ex.body,
+            version=meta.version,
+            signer=self.signer,
+            strict_models=self.settings.strict_models,
+            endpoint=endpoint,
+        )
+        ex.stream = bool(getattr(ex.valid, "stream", False))
+        return ex
+
+    async def messages(self, request: Request) -> Response:
+        return await self._handle(request, "messages", self._answer_messages)
+
+    async def count_tokens(self, request: Request) -> Response:
+        return await self._handle(request, "count_tokens", self._answer_count_tokens)
+
+    async def _handle(
+        self, request: Request, endpoint: str, produce: Callable[[Exchange], Awaitable[Response]]
+    ) -> Response:
+        request_id = new_request_id()
+        entry: JournalEntry | None = None
+        try:
+            try:
+                ex = await self._admit(request, endpoint)
+                ex.request_id = request_id
+            except ApiError as err:
+                entry = self.journal.start(request_id, request.method, request.url.path, request.headers, None)
+                entry.source = "error"
+                return self.error_response(err, request_id, entry)
+            entry = ex.entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.body)
+            ex.fault = self.faults.select(ex)
+            if ex.fault is not None:
+                entry.fault = ex.fault.describe()
+                early = await ex.fault.before(ex, self)
+                if early is not None:
+                    return early
+            return await produce(ex)
+        except ApiError as err:
+            return self.error_response(err, request_id, entry)
+        except Exception as exc:  # a bug of ours: answer like the API's 500, keep the evidence
+            log.exception("mockclaude: error while answering %s", request_id)
+            if entry is not None:
+                entry.notes.append(f"internal error: {type(exc).__name__}: {exc}")
+            return self.error_response(ApiError(500, "Internal server error"), request_id, entry)
+
+    async def _answer_messages(self, ex: Exchange) -> Response:
+        answer: Answer | None = None
+        for responder in self.responders:
+            answer = await responder.respond(ex)
+            if answer is not None:
+                break
+        if answer is None:
+            answer = Answer(body=self.synthetic.message(ex.valid))
+        return self.render(ex, answer)
+
+    async def _answer_count_tokens(self, ex: Exchange) -> Response:
+        from .tokens import count_request
+
+        v = ex.valid
+        n = count_request(v.system_blocks, v.messages, v.tools or [])
+        return self.render(ex, Answer(body={"input_tokens": n}))
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def render(self, ex: Exchange, answer: Answer) -> Response:
+        """JSON or SSE, whichever the client asked for, from whichever form the answer has."""
+        entry = ex.entry
+        headers = self.base_headers(ex.request_id)
+        headers.update(answer.headers)
+        if entry is not None:
+            entry.source = entry.source or answer.source
+        if answer.status != 200 or ex.endpoint != "messages":
+            body = answer.raw if answer.raw is not None else dumps(answer.body)
+            if entry is not None:
+                entry.status, entry.sent, entry.response_headers = answer.status, "json", headers
+                if answer.status >= 400 and isinstance(answer.body, dict):
+                    entry.error = answer.body.get("error")
+            return Response(body, status_code=answer.status, headers=headers, media_type=JSON_TYPE)
+
+        if not ex.stream:
+            if answer.body is not None:
+                raw = answer.raw if answer.raw is not None else dumps(answer.body)
+            else:
+                try:
+                    message = message_from_events(answer.events or [])
+                except StreamError as err:
+                    # A recorded stream that failed: as JSON, the error it carried (status as the API).
+                    etype = err.error.get("type", "api_error")
+                    status = {"overloaded_error": 529, "rate_limit_error": 429, "timeout_error": 504}.get(etype, 500)
+                    api_err = ApiError(status, err.error.get("message", "Internal server error"), type=etype)
+                    return self.error_response(api_err, ex.request_id, entry)
+                raw = dumps(message)
+            if entry is not None:
+                entry.status, entry.sent, entry.response_headers = 200, "json", headers
+            return Response(raw, status_code=200, headers=headers, media_type=JSON_TYPE)
+
+        # Streaming.
+        headers["cache-control"] = "no-cache"
+        if answer.live is not None:
+            chunks = self._encode_live(answer.live)
+            label = "sse: live"
+        else:
+            events = answer.events if answer.events is not None else events_from_message(answer.body)
+            speed = self.settings.replay_speed
+            paced = answer.offsets is not None and speed > 0
+            if ex.fault is None and not paced:
+                # The fast path: the whole stream as one body.
+                if entry is not None:
+                    entry.status, entry.sent, entry.response_headers = 200, f"sse: {len(events)} events", headers
+                raw = answer.raw if answer.raw is not None else encode_all(events)
+                return Response(raw, status_code=200, headers=headers, media_type=SSE_TYPE)
+            chunks = self._encode_paced(events, answer.offsets if paced else None, speed)
+            label = f"sse: {len(events)} events"
+        if ex.fault is not None:
+            chunks = ex.fault.wrap(chunks, ex, self)
+        if entry is not None:
+            entry.status, entry.sent, entry.response_headers = 200, entry.sent or label, headers
+        return StreamingResponse(chunks, status_code=200, headers=headers, media_type=SSE_TYPE)
+
+    @staticmethod
+    async def _encode_live(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
+        async for ev in events:
+            yield encode(ev)
+
+    @staticmethod
+    async def _encode_paced(
+        events: list[Event], offsets: list[float] | None, speed: float
+    ) -> AsyncIterator[bytes]:
+        start = time.monotonic()
+        for i, ev in enumerate(events):
+            if offsets is not None and i < len(offsets) and speed > 0:
+                due = start + offsets[i] / speed
+                delay = due - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            yield encode(ev)
+
+    # --- other endpoints ------------------------------------------------------------------------
+
+    async def _simple(self, request: Request, produce: Callable[[], Any]) -> Response:
+        request_id = new_request_id()
+        entry = self.journal.start(request_id, request.method, request.url.path, request.headers, None)
+        try:
+            protocol.check_headers(
+                request.headers,
+                api_key=self.settings.api_key,
+                strict_betas=self.settings.strict_betas,
+                require_json=False,
+            )
+            body = produce()
+        except ApiError as err:
+            return self.error_response(err, request_id, entry)
+        headers = self.base_headers(request_id)
+        entry.status, entry.sent, entry.source, entry.response_headers = 200, "json", "models", headers
+        return Response(dumps(body), headers=headers, media_type=JSON_TYPE)
+
+    async def list_models(self, request: Request) -> Response:
+        q = request.query_params
+
+        def produce() -> Any:
+            limit_raw = q.get("limit", "20")
+            try:
+                limit = int(limit_raw)
+            except ValueError:
+                raise invalid("limit: Input should be a valid integer, unable to parse string as an integer") from None
+            return model_registry.list_models_page(
+                after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit
+            )
+
+        return await self._simple(request, produce)
+
+    async def get_model(self, request: Request) -> Response:
+        model_id = request.path_params["model_id"]
+
+        def produce() -> Any:
+            info = model_registry.get_model(model_id)
+            if info is None:
+                raise ApiError(404, f"model: {model_id}", type="not_found_error")
+            return model_registry.model_object(info)
+
+        return await self._simple(request, produce)
+
+    async def _not_found(self, request: Request, exc: Exception) -> Response:
+        return self.error_response(ApiError(404, "Not Found", type="not_found_error"), new_request_id())
+
+    async def _not_allowed(self, request: Request, exc: Exception) -> Response:
+        err = ApiError(405, "Method Not Allowed", type="invalid_request_error")
+        return self.error_response(err, new_request_id())
+
+    async def health(self, request: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type=JSON_TYPE)
+
+    async def journal_view(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.journal.clear()
+            return Response(b'{"requests":[]}', media_type=JSON_TYPE)
+        return Response(dumps(self.journal.to_json()), media_type=JSON_TYPE)
+
+    async def reset_view(self, request: Request) -> Response:
+        self.reset()
+        return Response(b'{"reset":true}', media_type=JSON_TYPE)
+
+
+def create_app(settings: Settings | None = None, **options: Any) -> MockClaudeApp:
+    """An ASGI app of the double: ``create_app(cassette=..., faults=[...])``."""
+    if settings is None:
+        settings = Settings.build(**options)
+    elif options:
+        settings = settings.with_(**options)
+    return MockClaudeApp(settings)

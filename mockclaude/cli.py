@@ -1,0 +1,119 @@
+"""``mockclaude`` — the command line.
+
+    mockclaude serve [--host H] [--port N] [--api-key KEY] [--cassette PATH] [--record-mode M] ...
+    mockclaude cassette ls|show|lint|redact|import-vcr ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .config import RECORD_MODES, Settings
+from .errors import MockClaudeError
+
+__all__ = ["main"]
+
+FAULT_HELP = """\
+fault specs (--fault, the x-mockclaude-fault header, POST /_mockclaude/faults):
+  KIND[:key=value]...   e.g. 429:times=2:retry-after-ms=200   529:rate=0.1:seed=7
+  see the README's "Fault injection" section for every kind and option.
+"""
+
+
+def _serve_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "serve",
+        help="serve the Messages API double",
+        description="Serve POST /v1/messages (and count_tokens, models) as the real API would.",
+        epilog=FAULT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)")
+    p.add_argument("--port", type=int, default=8088, help="port (0: a free port; default 8088)")
+    p.add_argument("--api-key", help="accept only this API key (default: any key)")
+    p.add_argument("--strict-models", action="store_true", help="answer 404 for model ids not in the registry")
+    p.add_argument("--strict-betas", action="store_true", help="answer 400 for unknown anthropic-beta flags")
+    p.add_argument("--cassette", help="cassette file to replay from (and record to)")
+    p.add_argument("--record-mode", choices=RECORD_MODES, default=None, help="default: none (replay only)")
+    p.add_argument("--upstream", help="upstream base URL when recording (default https://api.anthropic.com)")
+    p.add_argument("--match-on", help="comma-separated request matchers (default: method,path,body)")
+    p.add_argument("--ignore-field", action="append", default=[], help="body field the matcher ignores")
+    p.add_argument("--replay-speed", type=float, default=None, help="0: no delays (default), 1: recorded pace")
+    p.add_argument("--redact-header", action="append", default=[], help="another header to keep out of files")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC", help="inject a fault (repeatable)")
+    p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
+    p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    p.add_argument("--access-log", action="store_true", help="log every request (slower)")
+    return p
+
+
+def _settings_from_args(args: argparse.Namespace) -> Settings:
+    options: dict[str, Any] = {
+        "api_key": args.api_key,
+        "strict_models": args.strict_models or None,
+        "strict_betas": args.strict_betas or None,
+        "cassette": args.cassette,
+        "record_mode": args.record_mode,
+        "upstream": args.upstream,
+        "match_on": tuple(s.strip() for s in args.match_on.split(",")) if args.match_on else None,
+        "ignore_fields": tuple(args.ignore_field) or None,
+        "replay_speed": args.replay_speed,
+        "redact_headers": tuple(args.redact_header) or None,
+        "faults": tuple(args.fault) or None,
+        "cache_min_tokens": args.cache_min_tokens,
+    }
+    return Settings.from_env(**options)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import MockClaudeApp
+    from .server import bind_socket, uvicorn_config
+
+    try:
+        settings = _settings_from_args(args)
+        app = MockClaudeApp(settings)
+    except MockClaudeError as err:
+        print(f"mockclaude: {err}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as err:
+        print(f"mockclaude: cannot listen on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"mockclaude listening on http://{host}:{port}", flush=True)
+    server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level, access_log=args.access_log))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # pragma: no cover - uvicorn handles SIGINT itself
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "cassette":
+        from .cassette_cli import main as cassette_main
+
+        return int(cassette_main(argv[1:]) or 0)
+    parser = argparse.ArgumentParser(prog="mockclaude", description=__doc__.split("\n\n")[0].strip("`— "))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _serve_parser(sub)
+    sub.add_parser("cassette", help="list, show, lint, redact or import cassettes (see: mockclaude cassette -h)")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The two kinds of errors, never mixed.
+
+* :class:`ApiError` is an answer: data the double sends back to a client (status, type, message),
+  exactly as the real Messages API would.
+* :class:`MockClaudeError` and its subclasses are mockclaude's own failures, raised in the Python
+  process that uses mockclaude (a broken cassette, an unmatched request, a bad option).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "CassetteError",
+    "CassetteNotFoundError",
+    "ConfigError",
+    "MockClaudeError",
+    "UnmatchedRequestError",
+    "new_request_id",
+]
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def new_request_id() -> str:
+    """A fresh id in the shape of the real ones (``req_011C…``), random per request."""
+    return "req_011C" + "".join(secrets.choice(_B58) for _ in range(20))
+
+
+# The error type the API uses for each status it answers with.
+ERROR_TYPES: dict[int, str] = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    408: "timeout_error",
+    409: "invalid_request_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+
+
+class ApiError(Exception):
+    """An error answer of the Messages API: HTTP status, ``error.type`` and ``error.message``.
+
+    ``edge=True`` marks answers the real API sends from its edge (the 413 for a body over 32 MB):
+    those bodies have no top-level ``type`` and no ``request_id``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str | None = None,  # noqa: A002 - mirrors the wire field
+        headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
+        edge: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.type = type or ERROR_TYPES.get(status, "api_error")
+        self.message = message
+        self.headers = dict(headers or {})
+        self.details = details
+        self.edge = edge
+
+    def body(self, request_id: str | None) -> dict[str, Any]:
+        """The JSON body the API sends for this error."""
+        error: dict[str, Any] = {"type": self.type, "message": self.message}
+        if self.details is not None:
+            error["details"] = self.details
+        if self.edge:
+            return {"error": error}
+        return {"type": "error", "error": error, "request_id": request_id}
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.type!r}, {self.message!r})"
+
+
+def invalid(message: str) -> ApiError:
+    """A 400 ``invalid_request_error`` — the most common answer, so it gets a short name."""
+    return ApiError(400, message, type="invalid_request_error")
+
+
+class MockClaudeError(Exception):
+    """Base class of mockclaude's own exceptions (as opposed to API answers)."""
+
+
+class ConfigError(MockClaudeError, ValueError):
+    """A misspelled mode, a malformed fault spec, a bad option: the message lists what is valid."""
+
+
+class CassetteError(MockClaudeError):
+    """A cassette file that cannot be read: the message names its path (and line, where known)."""
+
+
+class CassetteNotFoundError(CassetteError, FileNotFoundError):
+    """Replay was asked of a cassette file that does not exist."""
+
+
+class UnmatchedRequestError(MockClaudeError, AssertionError):
+    """A request that no recorded interaction matches, in replay-only mode.
+
+    ``request`` is the request as received (method, path, body); ``closest`` lists the nearest
+    recorded interactions, each with the names of the matchers that failed.
+    """
+
+    def __init__(self, message: str, *, request: Any = None, closest: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+        self.closest = list(closest or [])

@@ -1,0 +1,97 @@
+"""The request journal: what arrived, which fault was applied, what left — so a test can assert it.
+
+Bounded (oldest entries dropped first) and cheap: an entry is a small object filled in as the
+request goes through the pipeline; headers are redacted when the entry is made.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .redact import DEFAULT_REDACT, redact_headers
+
+__all__ = ["Journal", "JournalEntry"]
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    """One request as the double saw it, and what it answered."""
+
+    seq: int
+    request_id: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    arrived: float  # wall clock (time.time())
+    monotonic: float  # for gaps between requests (retry back-off checks)
+    fault: str | None = None
+    status: int | None = None
+    source: str | None = None  # synthetic | cassette | upstream | fault | error
+    sent: str | None = None  # "json", "sse: 12 events", "cut after 3 events", ...
+    response_headers: dict[str, str] = field(default_factory=dict)
+    error: dict[str, Any] | None = None  # the API error answered, if any
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "request_id": self.request_id,
+            "method": self.method,
+            "path": self.path,
+            "arrived": self.arrived,
+            "monotonic": self.monotonic,
+            "headers": self.headers,
+            "body": self.body,
+            "fault": self.fault,
+            "status": self.status,
+            "source": self.source,
+            "sent": self.sent,
+            "response_headers": self.response_headers,
+            "error": self.error,
+            "notes": self.notes,
+        }
+
+
+class Journal:
+    """A bounded, thread-safe log of requests, oldest first."""
+
+    def __init__(self, maxlen: int = 10_000, redact: tuple[str, ...] = DEFAULT_REDACT) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self.redact = redact
+
+    def start(self, request_id: str, method: str, path: str, headers: Any, body: Any) -> JournalEntry:
+        with self._lock:
+            self._seq += 1
+            entry = JournalEntry(
+                seq=self._seq,
+                request_id=request_id,
+                method=method,
+                path=path,
+                headers=redact_headers(headers, self.redact),
+                body=body,
+                arrived=time.time(),
+                monotonic=time.monotonic(),
+            )
+            self._entries.append(entry)
+        return entry
+
+    def entries(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"requests": [e.to_json() for e in self.entries()]}

@@ -1,0 +1,54 @@
+"""Secrets never leave the process: header redaction shared by the journal and cassettes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+__all__ = ["DEFAULT_REDACT", "REDACTED", "redact_headers"]
+
+REDACTED = "[REDACTED]"
+
+# Header names whose values are secrets (or identify an account). Matched case-insensitively; a
+# name ending in "*" matches as a prefix.
+DEFAULT_REDACT: tuple[str, ...] = (
+    "x-api-key",
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "anthropic-organization-id",
+    "anthropic-workspace-id",
+    "x-goog-api-key",
+    "x-amz-security-token",
+)
+
+
+def _matcher(names: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    exact, prefixes = set(), []
+    for n in names:
+        n = n.lower().strip()
+        if n.endswith("*"):
+            prefixes.append(n[:-1])
+        elif n:
+            exact.add(n)
+    return frozenset(exact), tuple(prefixes)
+
+
+def is_secret(name: str, names: Iterable[str] = DEFAULT_REDACT) -> bool:
+    exact, prefixes = _matcher(names)
+    low = name.lower()
+    return low in exact or any(low.startswith(p) for p in prefixes)
+
+
+def redact_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]], names: Iterable[str] = DEFAULT_REDACT
+) -> dict[str, str]:
+    """A plain dict of the headers (names lower-cased) with secret values replaced by ``[REDACTED]``."""
+    exact, prefixes = _matcher(names)
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out: dict[str, str] = {}
+    for name, value in items:
+        low = name.lower()
+        secret = low in exact or any(low.startswith(p) for p in prefixes)
+        out[low] = REDACTED if secret else value
+    return out

@@ -1,0 +1,417 @@
+"""The embedded default: a deterministic synthetic responder.
+
+Same request, same answer, on every machine (the prompt cache aside, which depends on what came
+before, as it does on the real API). The answers exercise what a client must handle:
+
+* text that depends on the request: it quotes the last user turn, so a test controls what appears;
+* ``stop_reason: "max_tokens"`` with the answer cut when it would exceed ``max_tokens``;
+* ``stop_reason: "stop_sequence"`` when one of ``stop_sequences`` occurs in the answer text;
+* tool use — see :func:`choose_tools` for the rule — with inputs valid against each tool's schema;
+* after tool results, a text answer that quotes them;
+* with thinking on, a signed thinking block first (empty text when ``display`` is ``omitted``);
+* usage with deterministic token counts and prompt-cache accounting (:class:`PromptCache`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..signatures import Signer
+from ..tokens import count_blocks, count_request, count_text
+
+__all__ = ["PromptCache", "SyntheticResponder", "choose_tools", "instance_for_schema"]
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+_WORDS = (
+    "the answer depends on the details you gave; here is a short, deterministic reply from the "
+    "mockclaude synthetic responder so that your client has real text to stream, count, cut and "
+    "display while it is being tested against a faithful double of the Messages API"
+).split()
+
+
+def _b58(digest: bytes, n: int) -> str:
+    num = int.from_bytes(digest, "big")
+    out = []
+    for _ in range(n):
+        num, r = divmod(num, 58)
+        out.append(_B58[r])
+    return "".join(out)
+
+
+def _user_text(message: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for block in message.get("content") or []:
+        if block.get("type") == "text":
+            parts.append(block.get("text", ""))
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def _tool_results(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in message.get("content") or [] if b.get("type") == "tool_result"]
+
+
+def _result_text(block: dict[str, Any]) -> str:
+    content = block.get("content")
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    texts = [c.get("text", "") for c in content if isinstance(c, dict) and c.get("type") == "text"]
+    return " ".join(texts) if texts else f"[{len(content)} blocks]"
+
+
+def _snippet(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- tool inputs from schemas ----------------------------------------------------------------------
+
+def instance_for_schema(schema: Any, hint: str = "", depth: int = 0) -> Any:
+    """A deterministic value that validates against a (tool input) JSON Schema.
+
+    Covers what tool schemas use: types, enum/const, required and optional properties, nested
+    objects and arrays with their bounds, numeric bounds, string lengths and common formats.
+    """
+    if not isinstance(schema, dict) or depth > 8:
+        return "mock"
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "default" in schema and depth > 0:
+        return schema["default"]
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            return instance_for_schema(schema[key][0], hint, depth + 1)
+    if schema.get("allOf"):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            if isinstance(part, dict):
+                merged.update(part)
+        return instance_for_schema(merged, hint, depth + 1)
+    stype = schema.get("type")
+    if isinstance(stype, list):
+        stype = next((t for t in stype if t != "null"), "null")
+    if stype is None:
+        stype = "object" if "properties" in schema else "string"
+    if stype == "object":
+        props = schema.get("properties") or {}
+        out: dict[str, Any] = {}
+        for name, sub in props.items():
+            out[name] = instance_for_schema(sub, name, depth + 1)
+        for name in schema.get("required") or []:
+            if name not in out:
+                out[name] = "mock"
+        min_props = schema.get("minProperties", 0)
+        extra = schema.get("additionalProperties")
+        i = 0
+        while len(out) < min_props and extra is not False:
+            out[f"extra_{i}"] = instance_for_schema(extra if isinstance(extra, dict) else {}, "", depth + 1)
+            i += 1
+        return out
+    if stype == "array":
+        items = schema.get("items")
+        if isinstance(schema.get("prefixItems"), list):
+            arr = [instance_for_schema(s, hint, depth + 1) for s in schema["prefixItems"]]
+        else:
+            arr = [instance_for_schema(items, hint, depth + 1)] if items is not False else []
+        n = max(len(arr), schema.get("minItems", 1 if arr else 0))
+        while len(arr) < n:
+            arr.append(instance_for_schema(items, hint, depth + 1))
+        if "maxItems" in schema:
+            arr = arr[: schema["maxItems"]]
+        if schema.get("uniqueItems") and len(arr) > 1:
+            if isinstance(arr[0], (int, float)) and not isinstance(arr[0], bool):
+                arr = [arr[0] + i for i in range(len(arr))]
+            elif isinstance(arr[0], str):
+                arr = [f"{arr[0]}{i}" if i else arr[0] for i in range(len(arr))]
+        return arr
+    if stype in ("integer", "number"):
+        lo = schema.get("minimum")
+        ex_lo = schema.get("exclusiveMinimum")
+        hi = schema.get("maximum")
+        ex_hi = schema.get("exclusiveMaximum")
+        value: float = 1 if stype == "integer" else 1.5
+        if lo is not None and value < lo:
+            value = lo
+        if ex_lo is not None and value <= ex_lo:
+            value = ex_lo + 1
+        if hi is not None and value > hi:
+            value = hi
+        if ex_hi is not None and value >= ex_hi:
+            value = ex_hi - 1 if stype == "integer" else (ex_hi + (lo if lo is not None else ex_hi - 1)) / 2
+        mult = schema.get("multipleOf")
+        if mult:
+            value = (int(value // mult) + (1 if value % mult else 0)) * mult
+        return int(value) if stype == "integer" else value
+    if stype == "boolean":
+        return True
+    if stype == "null":
+        return None
+    # string
+    fmt = schema.get("format")
+    by_format = {
+        "date-time": "2026-01-01T00:00:00Z",
+        "date": "2026-01-01",
+        "time": "00:00:00Z",
+        "email": "user@example.com",
+        "uri": "https://example.com/",
+        "url": "https://example.com/",
+        "uuid": "00000000-0000-4000-8000-000000000000",
+        "ipv4": "192.0.2.1",
+        "ipv6": "2001:db8::1",
+        "hostname": "example.com",
+    }
+    text = by_format.get(fmt or "", hint or "mock")
+    if schema.get("pattern") and not re.search(schema["pattern"], text):
+        text = _string_for_pattern(schema["pattern"]) or text
+    min_len, max_len = schema.get("minLength", 0), schema.get("maxLength")
+    if len(text) < min_len:
+        text = text + "x" * (min_len - len(text))
+    if max_len is not None:
+        text = text[:max_len]
+    return text
+
+
+def _string_for_pattern(pattern: str) -> str | None:
+    """A few candidates for common patterns; None when none matches (the hint is kept then)."""
+    for candidate in ("mock", "a", "A", "0", "1", "abc123", "mock-1", "mock_1", "2026-01-01", "user@example.com"):
+        try:
+            if re.search(pattern, candidate):
+                return candidate
+        except re.error:
+            return None
+    return None
+
+
+# --- tool choice -------------------------------------------------------------------------------
+
+def choose_tools(tools: list[dict[str, Any]], tool_choice: dict[str, Any] | None, user_text: str) -> list[dict[str, Any]]:
+    """Which tools the synthetic model calls (an empty list: it answers in text).
+
+    * ``tool_choice`` ``none``: no tool. ``{"type": "tool", "name": N}``: exactly tool N.
+    * ``auto`` (the default) and ``any``: the custom tools whose names appear in the last user turn,
+      in the order offered; when none is named, the first tool offered. Server tools (those with a
+      ``type`` other than ``custom``) are never called by the synthetic model.
+    * Parallel use: unless ``disable_parallel_tool_use`` is true, every named tool is called, in one
+      answer (several ``tool_use`` blocks); with it, only the first.
+    """
+    custom = [t for t in tools if t.get("type") in (None, "custom") and "name" in t]
+    choice = tool_choice or {"type": "auto"}
+    ctype = choice.get("type", "auto")
+    if ctype == "none" or not custom:
+        return []
+    if ctype == "tool":
+        return [t for t in custom if t["name"] == choice.get("name")][:1]
+    lowered = user_text.lower()
+    named = [t for t in custom if t["name"].lower() in lowered]
+    picked = named or custom[:1]
+    if choice.get("disable_parallel_tool_use"):
+        picked = picked[:1]
+    return picked
+
+
+# --- prompt cache ------------------------------------------------------------------------------
+
+_TTL = {"5m": 300.0, "1h": 3600.0}
+
+
+class PromptCache:
+    """Prompt-cache accounting like the real one, keyed on the prefix up to each breakpoint.
+
+    The prefix order is tools, system, messages. A request reads the longest cached prefix ending at
+    one of its breakpoints; the rest up to its last breakpoint is written (``cache_creation``).
+    Entries live for their TTL (5 minutes by default, ``"ttl": "1h"`` for an hour), refreshed on use.
+    ``min_tokens`` mirrors the API's minimum cacheable length (0 here by default: see the README).
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, min_tokens: int = 0) -> None:
+        self._clock = clock
+        self._entries: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.min_tokens = min_tokens
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    @staticmethod
+    def breakpoints(
+        tools: list[dict[str, Any]], system: list[dict[str, Any]], messages: list[dict[str, Any]]
+    ) -> list[tuple[str, int, str]]:
+        """(prefix digest, prefix tokens, ttl) at each ``cache_control`` breakpoint, in order."""
+        h = hashlib.blake2b(digest_size=16)
+        tokens = 0
+        out: list[tuple[str, int, str]] = []
+
+        def feed(kind: str, item: dict[str, Any], cost: int) -> None:
+            nonlocal tokens
+            cc = item.get("cache_control")
+            plain = {k: v for k, v in item.items() if k != "cache_control"} if cc else item
+            h.update(kind.encode())
+            h.update(json.dumps(plain, sort_keys=True, separators=(",", ":")).encode())
+            tokens += cost
+            if cc:
+                out.append((h.copy().hexdigest(), tokens, (cc or {}).get("ttl", "5m")))
+
+        for tool in tools:
+            feed("tool", tool, 8 + count_text(json.dumps(tool, separators=(",", ":"))))
+        for block in system:
+            feed("system", block, count_blocks([block]))
+        for message in messages:
+            for block in message.get("content") or []:
+                feed(message.get("role", "user"), block, count_blocks([block]))
+        return out
+
+    def account(self, points: list[tuple[str, int, str]]) -> tuple[int, int, dict[str, int]]:
+        """(cache_read, cache_creation, creation by ttl) for a request with these breakpoints."""
+        if not points:
+            return 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
+        now = self._clock()
+        read = 0
+        by_ttl = {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
+        with self._lock:
+            for digest, tokens, _ in points:
+                expiry = self._entries.get(digest)
+                if expiry is not None and expiry > now:
+                    read = max(read, tokens)
+            created = 0
+            last_digest, last_tokens, last_ttl = points[-1]
+            if last_tokens > read and last_tokens >= self.min_tokens:
+                created = last_tokens - read
+                key = "ephemeral_1h_input_tokens" if last_ttl == "1h" else "ephemeral_5m_input_tokens"
+                by_ttl[key] = created
+            for digest, tokens, ttl in points:
+                if tokens >= self.min_tokens:
+                    self._entries[digest] = now + _TTL.get(ttl, 300.0)
+            if len(self._entries) > 100_000:
+                self._entries = {d: e for d, e in self._entries.items() if e > now}
+        return read, created, by_ttl
+
+
+# --- the responder -----------------------------------------------------------------------------
+
+class SyntheticResponder:
+    """Builds the answer message for a validated request. Pure but for the prompt cache."""
+
+    def __init__(self, signer: Signer, cache: PromptCache | None = None) -> None:
+        self.signer = signer
+        self.cache = cache or PromptCache()
+
+    def message(self, req: Any) -> dict[str, Any]:
+        """The answer to ``req`` (a :class:`mockclaude.protocol.ValidRequest`)."""
+        body = req.body
+        canon = json.dumps({k: v for k, v in body.items() if k != "stream"}, sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(canon.encode("utf-8", "surrogatepass")).digest()
+        messages: list[dict[str, Any]] = req.messages
+        last = messages[-1] if messages else {"role": "user", "content": []}
+        # A final assistant turn is a prefill: the answer continues it.
+        prefill = last.get("role") == "assistant"
+        last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {"content": []})
+        results = _tool_results(last_user)
+        user_text = _user_text(last_user)
+
+        tools = req.tools or []
+        calls = [] if results or prefill else choose_tools(tools, req.tool_choice, user_text)
+
+        content: list[dict[str, Any]] = []
+        thinking = req.thinking or {}
+        thinking_on = thinking.get("type") in ("enabled", "adaptive")
+        out_tokens = 0
+        if thinking_on and not prefill:
+            if calls:
+                plan = "I should call " + ", ".join(t["name"] for t in calls) + " to answer this."
+            elif results:
+                plan = "The tool results are in; I can answer from them."
+            else:
+                plan = "I can answer this directly."
+            thought = f"The user asks: {_snippet(user_text, 120) or '(no text)'}. {plan}"
+            budget = thinking.get("budget_tokens")
+            if isinstance(budget, int) and count_text(thought) > budget:
+                thought = thought[: budget * 4]
+            shown = "" if thinking.get("display") == "omitted" else thought
+            content.append({"type": "thinking", "thinking": shown, "signature": self.signer.sign(shown)})
+            out_tokens += count_text(thought)
+
+        if results:
+            quoted = "; ".join(
+                f"{b.get('tool_use_id')}{' (error)' if b.get('is_error') else ''}: {_snippet(_result_text(b), 120)}"
+                for b in results
+            )
+            text = f"Based on the tool results — {quoted} — here is the answer. " + self._filler(digest, 8)
+        elif calls:
+            names = ", ".join(t["name"] for t in calls)
+            text = f"I'll use {names} to help with that."
+        elif prefill:
+            text = " " + self._filler(digest, 12)
+        else:
+            quoted = _snippet(user_text) or "your message"
+            text = f"Mock answer to: {quoted} " + self._filler(digest, 10 + digest[0] % 30)
+
+        max_tokens = req.max_tokens or 4096
+        stop_reason = "tool_use" if calls else "end_turn"
+        stop_sequence = None
+        for seq in req.stop_sequences or []:
+            pos = text.find(seq) if seq else -1
+            if pos >= 0 and (stop_sequence is None or pos < text.find(stop_sequence)):
+                stop_sequence = seq
+        if stop_sequence is not None:
+            text = text[: text.find(stop_sequence)]
+            stop_reason = "stop_sequence"
+            calls = []
+
+        room = max_tokens - out_tokens
+        if count_text(text) > room:
+            text = text[: max(0, room) * 4]
+            stop_reason, stop_sequence, calls = "max_tokens", None, []
+        if text:
+            content.append({"type": "text", "text": text})
+            out_tokens += count_text(text)
+
+        for i, tool in enumerate(calls):
+            tool_input = instance_for_schema(tool.get("input_schema") or {"type": "object"})
+            if not isinstance(tool_input, dict):
+                tool_input = {}
+            tid = "toolu_01" + _b58(hashlib.sha256(digest + bytes([i])).digest(), 22)
+            cost = 1 + count_text(tool["name"]) + count_text(json.dumps(tool_input))
+            if out_tokens + cost > max_tokens:
+                stop_reason = "max_tokens"
+                break
+            content.append({"type": "tool_use", "id": tid, "name": tool["name"], "input": tool_input})
+            out_tokens += cost
+
+        total_in = count_request(req.system_blocks, messages, tools)
+        read, created, by_ttl = self.cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
+        read, created = min(read, total_in), min(created, max(0, total_in - read))
+        usage = {
+            "input_tokens": max(1, total_in - read - created) if total_in - read - created > 0 else 0,
+            "cache_creation_input_tokens": created,
+            "cache_read_input_tokens": read,
+            "cache_creation": by_ttl,
+            "output_tokens": max(1, out_tokens),
+            "service_tier": "standard",
+        }
+        return {
+            "id": "msg_01" + _b58(digest, 22),
+            "type": "message",
+            "role": "assistant",
+            "model": req.model_id,
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": stop_sequence,
+            "usage": usage,
+        }
+
+    @staticmethod
+    def _filler(digest: bytes, n: int) -> str:
+        words = [_WORDS[(digest[i % len(digest)] + i * 7) % len(_WORDS)] for i in range(n)]
+        sentence = " ".join(words)
+        return sentence[:1].upper() + sentence[1:] + "."

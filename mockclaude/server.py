@@ -1,0 +1,136 @@
+"""Run the double: a real uvicorn server in a background thread, and the handle tests use."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+from .config import Settings
+from .errors import MockClaudeError
+
+__all__ = ["MockClaude", "bind_socket", "uvicorn_config"]
+
+
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket (port 0: a free port chosen by the OS)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def uvicorn_config(app: Any, *, log_level: str = "warning", access_log: bool = False, **kw: Any) -> Any:
+    """uvicorn settings for the double: uvloop and httptools when installed, no access log."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        loop="auto",
+        http="auto",
+        lifespan="off",
+        log_level=log_level,
+        access_log=access_log,
+        timeout_graceful_shutdown=2,
+        **kw,
+    )
+
+
+class MockClaude:
+    """A mockclaude server. As a context manager it serves on loopback in a background thread.
+
+    ``MockClaude(*, cassette=None, record_mode="none", upstream=None, faults=(), api_key=None, ...)``
+    takes the keywords of :class:`mockclaude.config.Settings` (plus ``host`` and ``port``); the CLI,
+    the pytest plugin and ``MOCKCLAUDE_*`` variables all map onto the same keywords.
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, settings: Settings | None = None, **options: Any):
+        from .app import MockClaudeApp
+
+        if settings is None:
+            settings = Settings.build(**options)
+        elif options:
+            settings = settings.with_(**options)
+        self.settings = settings
+        self.host, self.port = host, port
+        self.app = MockClaudeApp(settings)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> MockClaude:
+        if self._thread is not None:
+            return self
+        import uvicorn
+
+        self._sock = bind_socket(self.host, self.port)
+        self.port = self._sock.getsockname()[1]
+        self._server = uvicorn.Server(uvicorn_config(self.app))
+        sock = self._sock
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"mockclaude:{self.port}", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise MockClaudeError(f"mockclaude server on {self.url} failed to start")
+            if time.monotonic() > deadline:
+                raise MockClaudeError(f"mockclaude server on {self.url} did not start in {timeout}s")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._sock is not None:
+            self._sock.close()
+        self._server = self._thread = self._sock = None
+
+    def __enter__(self) -> MockClaude:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what tests use ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client (``ANTHROPIC_BASE_URL``)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    base_url = url
+
+    @property
+    def journal(self) -> Any:
+        return self.app.journal
+
+    @property
+    def requests(self) -> list[Any]:
+        """The journal's entries, oldest first."""
+        return self.app.journal.entries()
+
+    @property
+    def asgi_app(self) -> Any:
+        """The ASGI app, for socket-free clients (``httpx.ASGITransport``)."""
+        return self.app
+
+    def transport(self) -> Any:
+        """An ``httpx.AsyncBaseTransport`` that calls the app in-process, no socket involved."""
+        import httpx
+
+        return httpx.ASGITransport(app=self.app)
+
+    def reset(self) -> None:
+        """Forget the journal, the prompt cache and queued faults."""
+        self.app.reset()

@@ -1,0 +1,334 @@
+"""Server-sent events of the Messages API: events <-> bytes <-> message.
+
+One internal form of an answer is the ordered list of :class:`Event` values. A JSON answer and a
+streamed answer are two renderings of it: :func:`events_from_message` derives the stream a message
+would have been sent as, and :class:`Accumulator` folds a stream back into the message, the way the
+official SDKs do.
+
+``Event.data`` keeps the JSON text exactly as it was produced or recorded, so a recorded stream is
+re-encoded byte for byte.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Accumulator",
+    "Decoder",
+    "Event",
+    "StreamError",
+    "encode",
+    "encode_all",
+    "event",
+    "events_from_message",
+    "message_from_events",
+]
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON as the API writes it (no spaces, UTF-8 kept)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One server-sent event: its ``event:`` name and its ``data:`` text."""
+
+    name: str
+    data: str
+
+    def json(self) -> Any:
+        return json.loads(self.data)
+
+    def encode(self) -> bytes:
+        return encode(self)
+
+
+def event(payload: dict[str, Any], name: str | None = None) -> Event:
+    """An event from its JSON payload; the name defaults to the payload's ``type``."""
+    return Event(name or payload["type"], dumps(payload))
+
+
+def encode(ev: Event) -> bytes:
+    data = ev.data
+    if "\n" in data or "\r" in data:
+        # Multi-line data is legal SSE: one `data:` line per line.
+        lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        body = "".join(f"data: {line}\n" for line in lines)
+        return f"event: {ev.name}\n{body}\n".encode()
+    return f"event: {ev.name}\ndata: {data}\n\n".encode()
+
+
+def encode_all(events: Iterable[Event]) -> bytes:
+    return b"".join(encode(ev) for ev in events)
+
+
+class StreamError(Exception):
+    """An ``error`` event arrived in the stream (or the stream ended before ``message_stop``)."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("message", "stream error"))
+        self.error = error
+
+
+class Decoder:
+    """Incremental SSE decoder: survives any chunk boundary, LF/CRLF/CR, comments, multi-line data."""
+
+    def __init__(self) -> None:
+        self._text = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        self._buf = ""
+        self._pending_cr = False
+        self._name: str | None = None
+        self._data: list[str] = []
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        text = self._text.decode(chunk)
+        if self._pending_cr:
+            if text.startswith("\n"):
+                text = text[1:]
+            self._pending_cr = False
+        if not text:
+            return []
+        if text.endswith("\r"):
+            # A CR at the end may be half of a CRLF: keep the decision for the next chunk.
+            self._pending_cr = True
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        self._buf += text
+        out: list[Event] = []
+        while True:
+            nl = self._buf.find("\n")
+            if nl < 0:
+                break
+            line, self._buf = self._buf[:nl], self._buf[nl + 1 :]
+            ev = self._line(line)
+            if ev is not None:
+                out.append(ev)
+        return out
+
+    def close(self) -> list[Event]:
+        """Flush at end of stream (a final event without its blank line is still dispatched)."""
+        self._text.decode(b"", final=True)
+        out: list[Event] = []
+        if self._buf:
+            ev = self._line(self._buf)
+            self._buf = ""
+            if ev is not None:
+                out.append(ev)
+        ev = self._line("")
+        if ev is not None:
+            out.append(ev)
+        return out
+
+    def _line(self, line: str) -> Event | None:
+        if line == "":
+            if self._name is None and not self._data:
+                return None
+            ev = Event(self._name or "message", "\n".join(self._data))
+            self._name, self._data = None, []
+            return ev
+        if line.startswith(":"):
+            return None
+        field, sep, value = line.partition(":")
+        if sep and value.startswith(" "):
+            value = value[1:]
+        if field == "event":
+            self._name = value
+        elif field == "data":
+            self._data.append(value)
+        return None
+
+
+def decode_all(raw: bytes) -> list[Event]:
+    dec = Decoder()
+    return dec.feed(raw) + dec.close()
+
+
+# --- message -> events ---------------------------------------------------------------------------
+
+def _pieces(text: str, size: int) -> Iterator[str]:
+    """Split text into deltas of about ``size`` characters, breaking after spaces where possible."""
+    if not text:
+        return
+    i, n = 0, len(text)
+    while i < n:
+        j = min(n, i + size)
+        if j < n:
+            sp = text.rfind(" ", i + 1, j)
+            if sp > i:
+                j = sp + 1
+        yield text[i:j]
+        i = j
+
+
+def events_from_message(message: dict[str, Any], *, chunk: int = 24, pings: bool = True) -> list[Event]:
+    """The stream the API would send for ``message`` (deterministic for a given message)."""
+    usage = dict(message.get("usage") or {})
+    start_usage = dict(usage)
+    start_usage["output_tokens"] = min(1, int(usage.get("output_tokens", 0) or 0))
+    start_msg = {
+        "id": message.get("id"),
+        "type": "message",
+        "role": "assistant",
+        "model": message.get("model"),
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": start_usage,
+    }
+    for k, v in message.items():
+        if k not in start_msg and k not in ("content", "usage"):
+            start_msg[k] = v if k not in ("stop_reason", "stop_sequence") else None
+    out = [event({"type": "message_start", "message": start_msg})]
+    for index, block in enumerate(message.get("content") or []):
+        btype = block.get("type")
+        if btype == "text":
+            start_block = {k: v for k, v in block.items() if k != "citations"}
+            start_block["text"] = ""
+            if "citations" in block:
+                start_block["citations"] = []
+            out.append(event({"type": "content_block_start", "index": index, "content_block": start_block}))
+            if pings and index == 0:
+                out.append(event({"type": "ping"}))
+            for citation in block.get("citations") or []:
+                delta = {"type": "citations_delta", "citation": citation}
+                out.append(event({"type": "content_block_delta", "index": index, "delta": delta}))
+            for piece in _pieces(block.get("text", ""), chunk):
+                delta = {"type": "text_delta", "text": piece}
+                out.append(event({"type": "content_block_delta", "index": index, "delta": delta}))
+        elif btype == "thinking":
+            start_block = {"type": "thinking", "thinking": "", "signature": ""}
+            out.append(event({"type": "content_block_start", "index": index, "content_block": start_block}))
+            for piece in _pieces(block.get("thinking", ""), chunk * 2):
+                delta = {"type": "thinking_delta", "thinking": piece}
+                out.append(event({"type": "content_block_delta", "index": index, "delta": delta}))
+            delta = {"type": "signature_delta", "signature": block.get("signature", "")}
+            out.append(event({"type": "content_block_delta", "index": index, "delta": delta}))
+        elif btype in ("tool_use", "server_tool_use"):
+            start_block = {k: v for k, v in block.items() if k != "input"}
+            start_block["input"] = {}
+            out.append(event({"type": "content_block_start", "index": index, "content_block": start_block}))
+            raw = dumps(block.get("input", {}))
+            out.append(
+                event(
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "input_json_delta", "partial_json": ""},
+                    }
+                )
+            )
+            for piece in _pieces(raw, max(8, chunk // 2)):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                out.append(event({"type": "content_block_delta", "index": index, "delta": delta}))
+        else:
+            # redacted_thinking and server tool results arrive whole in content_block_start.
+            out.append(event({"type": "content_block_start", "index": index, "content_block": block}))
+        out.append(event({"type": "content_block_stop", "index": index}))
+    delta_usage = {"output_tokens": usage.get("output_tokens", 0)}
+    for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "server_tool_use"):
+        if k in usage:
+            delta_usage[k] = usage[k]
+    out.append(
+        event(
+            {
+                "type": "message_delta",
+                "delta": {
+                    "stop_reason": message.get("stop_reason"),
+                    "stop_sequence": message.get("stop_sequence"),
+                },
+                "usage": delta_usage,
+            }
+        )
+    )
+    out.append(event({"type": "message_stop"}))
+    return out
+
+
+# --- events -> message ---------------------------------------------------------------------------
+
+class Accumulator:
+    """Folds stream events into the final message, as the official SDKs' accumulators do.
+
+    Text and thinking deltas append, ``signature_delta`` sets, tool input JSON is buffered per index
+    and parsed at block stop, ``message_delta`` overwrites the usage fields it carries. Unknown
+    events and ``ping`` are ignored. An ``error`` event raises :class:`StreamError`.
+    """
+
+    def __init__(self) -> None:
+        self.message: dict[str, Any] | None = None
+        self.complete = False
+        self._json: dict[int, str] = {}
+
+    def add(self, ev: Event) -> None:
+        name = ev.name
+        if name not in (
+            "message_start",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop",
+            "error",
+        ):
+            return
+        payload = ev.json()
+        if name == "error":
+            raise StreamError(payload.get("error") or {})
+        if name == "message_start":
+            self.message = dict(payload["message"])
+            self.message["content"] = list(self.message.get("content") or [])
+            self.message["usage"] = dict(self.message.get("usage") or {})
+            return
+        msg = self.message
+        if msg is None:
+            raise StreamError({"type": "api_error", "message": f"{name} before message_start"})
+        if name == "content_block_start":
+            index = payload["index"]
+            content = msg["content"]
+            while len(content) <= index:
+                content.append(None)
+            content[index] = dict(payload["content_block"])
+        elif name == "content_block_delta":
+            index, delta = payload["index"], payload["delta"]
+            block = msg["content"][index]
+            dtype = delta.get("type")
+            if dtype == "text_delta":
+                block["text"] = block.get("text", "") + delta["text"]
+            elif dtype == "thinking_delta":
+                block["thinking"] = block.get("thinking", "") + delta["thinking"]
+            elif dtype == "signature_delta":
+                block["signature"] = delta["signature"]
+            elif dtype == "input_json_delta":
+                self._json[index] = self._json.get(index, "") + delta["partial_json"]
+            elif dtype == "citations_delta":
+                block.setdefault("citations", []).append(delta["citation"])
+        elif name == "content_block_stop":
+            index = payload["index"]
+            if index in self._json:
+                raw = self._json.pop(index)
+                msg["content"][index]["input"] = json.loads(raw) if raw else {}
+        elif name == "message_delta":
+            delta = payload.get("delta") or {}
+            for k in ("stop_reason", "stop_sequence"):
+                if k in delta:
+                    msg[k] = delta[k]
+            for k, v in (payload.get("usage") or {}).items():
+                if v is not None:
+                    msg["usage"][k] = v
+        elif name == "message_stop":
+            self.complete = True
+
+
+def message_from_events(events: Iterable[Event]) -> dict[str, Any]:
+    """The message a complete stream accumulates to (raises :class:`StreamError` on an error event)."""
+    acc = Accumulator()
+    for ev in events:
+        acc.add(ev)
+    if acc.message is None or not acc.complete:
+        raise StreamError({"type": "api_error", "message": "stream ended before message_stop"})
+    return acc.message
