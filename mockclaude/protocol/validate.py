@@ -1,0 +1,107 @@
+"""``validate_messages``: a request body in, a :class:`ValidRequest` (or an ApiError) out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import invalid
+from ..signatures import Signer
+from . import rules
+from .models import ModelInfo
+from .schema import ENDPOINTS, shape_error
+from .versions import KNOWN_VERSIONS
+
+__all__ = ["ValidRequest", "validate_messages"]
+
+
+@dataclass(slots=True)
+class ValidRequest:
+    """A request that passed validation, with the parts responders need already normalised.
+
+    ``messages`` are the turns as the model sees them: consecutive same-role messages merged, string
+    content turned into one text block (``system``-role turns, 2026-10-21 only, are kept as such).
+    Blocks are shared with ``body``, not copied: treat them as read-only.
+    """
+
+    body: dict[str, Any]
+    version: str
+    model_id: str
+    model: ModelInfo | None
+    max_tokens: int | None
+    system_blocks: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    tool_choice: dict[str, Any] | None
+    thinking: dict[str, Any] | None
+    stream: bool
+    stop_sequences: list[str]
+    endpoint: str = "messages"
+
+
+def _thinking(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        return None
+    kind = value["type"]
+    if kind == "enabled":
+        return {
+            "type": "enabled",
+            "budget_tokens": int(value["budget_tokens"]),
+            "display": value.get("display") or "summarized",
+        }
+    if kind == "adaptive":
+        return {"type": "adaptive", "display": value.get("display") or "summarized"}
+    return {"type": kind}
+
+
+def validate_messages(
+    body: Any,
+    *,
+    version: str,
+    signer: Signer,
+    strict_models: bool = False,
+    endpoint: str = "messages",
+) -> ValidRequest:
+    """Validate a parsed body for ``POST /v1/messages`` (or ``/v1/messages/count_tokens``).
+
+    Raises :class:`~mockclaude.errors.ApiError` — 400 for a malformed request, 404 for an unknown
+    model — with the real API's wording; anything else escaping is a bug.
+    """
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
+    if version not in KNOWN_VERSIONS:
+        raise invalid(f'anthropic-version: "{version}" is not a valid version')
+    if not isinstance(body, dict):
+        raise invalid("Input should be a valid dictionary")
+    try:
+        rules.check_before_schema(body, version, endpoint)
+        error = shape_error(body, version, endpoint)
+        if error is not None:
+            raise error
+        model_id: str = body["model"]
+        info = rules.check_model(model_id, strict=strict_models)
+        max_tokens, turns = rules.check_request(
+            body, version=version, endpoint=endpoint, model_id=model_id, info=info, signer=signer
+        )
+    except RecursionError:
+        raise invalid("The request body is too deeply nested") from None
+    system = body.get("system")
+    if isinstance(system, str):
+        system_blocks = [{"type": "text", "text": system}] if system else []
+    else:
+        system_blocks = list(system or [])
+    return ValidRequest(
+        body=body,
+        version=version,
+        model_id=model_id,
+        model=info,
+        max_tokens=max_tokens,
+        system_blocks=system_blocks,
+        messages=turns,
+        tools=list(body.get("tools") or []),
+        tool_choice=body.get("tool_choice"),
+        thinking=_thinking(body.get("thinking")),
+        stream=bool(body.get("stream", False)),
+        stop_sequences=list(body.get("stop_sequences") or []),
+        endpoint=endpoint,
+    )
