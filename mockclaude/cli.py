@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -89,13 +90,26 @@ def serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"mockclaude listening on http://{host}:{port}", flush=True)
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level, access_log=args.access_log))
+
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal against the handler
+    # that was in place before it started: make that one end the process with status 0.
+    def stopped(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run(sockets=[sock])
-    except KeyboardInterrupt:  # pragma: no cover - uvicorn handles SIGINT itself
+    except (_Stopped, KeyboardInterrupt):
         pass
     finally:
         sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
+
+
+class _Stopped(Exception):
+    """Raised by the signal handler once uvicorn has shut down."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
