@@ -361,46 +361,53 @@ def _block_path(turns: list[dict[str, Any]], origins: list[list[int]], t: int, b
 
 
 def _check_tool_pairing(turns: list[dict[str, Any]], origins: list[list[int]]) -> None:
+    """tool_use / tool_result pairing between consecutive (merged, non-system) turns.
+
+    A ``tool_result`` naming no ``tool_use`` of the previous turn is reported before a ``tool_use``
+    left without result (a wrong id breaks both; the API names the result).
+    """
     dialogue = [t for t, turn in enumerate(turns) if turn["role"] != "system"]
     for n, t in enumerate(dialogue):
         turn = turns[t]
-        if turn["role"] == "assistant":
-            used = [b["id"] for b in turn["content"] if b.get("type") == "tool_use"]
-            if not used:
-                continue
-            nxt = turns[dialogue[n + 1]] if n + 1 < len(dialogue) else None
-            answered: set[str] = set()
-            if nxt is not None:
-                for block in nxt["content"]:  # only the leading run of tool_result blocks counts
-                    if block.get("type") != "tool_result":
-                        break
-                    answered.add(block["tool_use_id"])
-            missing = [u for u in used if u not in answered]
-            if missing:
-                first = next(
-                    b
-                    for b, blk in enumerate(turn["content"])
-                    if blk.get("type") == "tool_use" and blk["id"] in missing
-                )
+        if turn["role"] != "user":
+            continue
+        prev = turns[dialogue[n - 1]] if n > 0 else None
+        available = (
+            {b["id"] for b in prev["content"] if b.get("type") == "tool_use"}
+            if prev is not None and prev["role"] == "assistant"
+            else set()
+        )
+        for b, block in enumerate(turn["content"]):
+            if block.get("type") == "tool_result" and block["tool_use_id"] not in available:
                 raise invalid(
-                    f"messages.{origins[t][first]}: `tool_use` ids were found without `tool_result` blocks "
-                    f"immediately after: {', '.join(missing)}. Each `tool_use` block must have a corresponding "
-                    "`tool_result` block in the next message."
+                    f"{_block_path(turns, origins, t, b)}: unexpected `tool_use_id` found in `tool_result` "
+                    f"blocks: {block['tool_use_id']}. Each `tool_result` block must have a corresponding "
+                    "`tool_use` block in the previous message."
                 )
-        else:
-            prev = turns[dialogue[n - 1]] if n > 0 else None
-            available = (
-                {b["id"] for b in prev["content"] if b.get("type") == "tool_use"}
-                if prev is not None and prev["role"] == "assistant"
-                else set()
+    for n, t in enumerate(dialogue):
+        turn = turns[t]
+        if turn["role"] != "assistant":
+            continue
+        used = [b["id"] for b in turn["content"] if b.get("type") == "tool_use"]
+        if not used:
+            continue
+        nxt = turns[dialogue[n + 1]] if n + 1 < len(dialogue) else None
+        answered: set[str] = set()
+        if nxt is not None:
+            for block in nxt["content"]:  # only the leading run of tool_result blocks counts
+                if block.get("type") != "tool_result":
+                    break
+                answered.add(block["tool_use_id"])
+        missing = [u for u in used if u not in answered]
+        if missing:
+            first = next(
+                b for b, blk in enumerate(turn["content"]) if blk.get("type") == "tool_use" and blk["id"] in missing
             )
-            for b, block in enumerate(turn["content"]):
-                if block.get("type") == "tool_result" and block["tool_use_id"] not in available:
-                    raise invalid(
-                        f"{_block_path(turns, origins, t, b)}: unexpected `tool_use_id` found in `tool_result` "
-                        f"blocks: {block['tool_use_id']}. Each `tool_result` block must have a corresponding "
-                        "`tool_use` block in the previous message."
-                    )
+            raise invalid(
+                f"messages.{origins[t][first]}: `tool_use` ids were found without `tool_result` blocks "
+                f"immediately after: {', '.join(missing)}. Each `tool_use` block must have a corresponding "
+                "`tool_result` block in the next message."
+            )
 
 
 def _check_thinking_loop(turns: list[dict[str, Any]], origins: list[list[int]]) -> None:
