@@ -101,6 +101,8 @@ class MockClaudeApp:
         self.journal = Journal(self.settings.journal_size)
         self.prompt_cache = PromptCache(min_tokens=self.settings.cache_min_tokens)
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
+        # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
+        self.unmatched: list[Any] = []
         self.responders: list[Any] = self._build_responders()
         self.faults = self._build_faults()
         self._ratelimit_headers = _RateLimitHeaders()
@@ -153,6 +155,7 @@ class MockClaudeApp:
         self.journal.clear()
         self.prompt_cache.clear()
         self.faults.clear()
+        self.unmatched.clear()
         for r in self.responders:
             if hasattr(r, "reset"):
                 r.reset()
@@ -193,9 +196,9 @@ class MockClaudeApp:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _admit(self, request: Request, endpoint: str) -> Exchange:
+    async def _admit(self, request: Request, endpoint: str, request_id: str) -> Exchange:
         """Headers, body and validation: an Exchange, or ApiError."""
-        ex = Exchange(new_request_id(), request, endpoint=endpoint)
+        ex = Exchange(request_id, request, endpoint=endpoint)
         meta = protocol.check_headers(
             request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
         )
@@ -225,8 +228,7 @@ class MockClaudeApp:
         entry: JournalEntry | None = None
         try:
             try:
-                ex = await self._admit(request, endpoint)
-                ex.request_id = request_id
+                ex = await self._admit(request, endpoint, request_id)
             except ApiError as err:
                 entry = self.journal.start(request_id, request.method, request.url.path, request.headers, None)
                 entry.source = "error"
@@ -254,7 +256,7 @@ class MockClaudeApp:
             if answer is not None:
                 break
         if answer is None:
-            answer = Answer(body=self.synthetic.message(ex.valid))
+            answer = Answer(body=self.synthetic.message(ex.valid, ex.raw))
         return self.render(ex, answer)
 
     async def _answer_count_tokens(self, ex: Exchange) -> Response:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 from typing import Any
 
 __all__ = [
@@ -26,7 +26,12 @@ _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 def new_request_id() -> str:
     """A fresh id in the shape of the real ones (``req_011C…``), random per request."""
-    return "req_011C" + "".join(secrets.choice(_B58) for _ in range(20))
+    num = int.from_bytes(os.urandom(15), "big")
+    out = []
+    for _ in range(20):
+        num, r = divmod(num, 58)
+        out.append(_B58[r])
+    return "req_011C" + "".join(out)
 
 
 # The error type the API uses for each status it answers with.

@@ -299,6 +299,24 @@ class PromptCache:
 
 # --- the responder -----------------------------------------------------------------------------
 
+_STREAM_FLAG = re.compile(rb'(,\s*"stream"\s*:\s*(?:true|false))|("stream"\s*:\s*(?:true|false)\s*,?\s*)')
+
+
+def request_digest(body: dict[str, Any], raw: bytes | None) -> bytes:
+    """What makes an answer: the request bytes, less the ``stream`` flag (a request streamed or
+    not gets the same message). Without the bytes, a canonical JSON form of the body."""
+    if raw is not None:
+        return hashlib.sha256(_STREAM_FLAG.sub(b"", raw) if b'"stream"' in raw else raw).digest()
+    canon = json.dumps({k: v for k, v in body.items() if k != "stream"}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode("utf-8", "surrogatepass")).digest()
+
+
+def _has_cache_control(tools: list[dict[str, Any]], system: list[dict[str, Any]], messages: list[dict[str, Any]]) -> bool:
+    if any("cache_control" in t for t in tools) or any("cache_control" in b for b in system):
+        return True
+    return any("cache_control" in b for m in messages for b in m.get("content") or [])
+
+
 class SyntheticResponder:
     """Builds the answer message for a validated request. Pure but for the prompt cache."""
 
@@ -306,11 +324,9 @@ class SyntheticResponder:
         self.signer = signer
         self.cache = cache or PromptCache()
 
-    def message(self, req: Any) -> dict[str, Any]:
-        """The answer to ``req`` (a :class:`mockclaude.protocol.ValidRequest`)."""
-        body = req.body
-        canon = json.dumps({k: v for k, v in body.items() if k != "stream"}, sort_keys=True, separators=(",", ":"))
-        digest = hashlib.sha256(canon.encode("utf-8", "surrogatepass")).digest()
+    def message(self, req: Any, raw: bytes | None = None) -> dict[str, Any]:
+        """The answer to ``req`` (a :class:`mockclaude.protocol.ValidRequest`; ``raw``: its bytes)."""
+        digest = request_digest(req.body, raw)
         messages: list[dict[str, Any]] = req.messages
         last = messages[-1] if messages else {"role": "user", "content": []}
         # A final assistant turn is a prefill: the answer continues it.
@@ -389,7 +405,10 @@ class SyntheticResponder:
             out_tokens += cost
 
         total_in = count_request(req.system_blocks, messages, tools)
-        read, created, by_ttl = self.cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
+        if _has_cache_control(tools, req.system_blocks, messages):
+            read, created, by_ttl = self.cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
+        else:
+            read, created, by_ttl = 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
         read, created = min(read, total_in), min(created, max(0, total_in - read))
         usage = {
             "input_tokens": max(1, total_in - read - created) if total_in - read - created > 0 else 0,
