@@ -1,0 +1,147 @@
+"""Answers from a cassette.
+
+The request is matched (see :mod:`mockclaude.cassette.matching`) against the interactions indexed at
+load time; the recorded response is returned in the form the client asked for — the app's renderer
+turns a recorded JSON body into SSE for a stream request and accumulates a recorded stream for a
+JSON request. When the form is the recorded one, ``Answer.raw`` carries the exact recorded bytes.
+
+An unmatched request, when the record mode cannot record it, is answered with HTTP 400
+``invalid_request_error`` and ``x-should-retry: false`` (SDKs raise it at once and do not retry; a
+404 would read as "unknown model", a 5xx would be retried), and an
+:class:`~mockclaude.errors.UnmatchedRequestError` with the same explanation is appended to
+``app.unmatched`` for the pytest plugin to raise at teardown.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..cassette.format import Cassette, Interaction
+from ..cassette.matching import Index, RequestView
+from ..errors import UnmatchedRequestError
+from ..redact import REDACTED
+from . import Answer
+
+__all__ = ["UNMATCHED_STATUS", "ReplayResponder", "answer_from", "replay_headers"]
+
+log = logging.getLogger("mockclaude.cassette")
+
+UNMATCHED_STATUS = 400
+UNMATCHED_HEADER = "x-mockclaude-unmatched"
+
+# Recorded response headers that describe the recorded transfer, not the answer: the renderer sets its own.
+_TRANSPORT = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "date",
+        "server",
+    }
+)
+
+
+def replay_headers(recorded: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in recorded.items() if k not in _TRANSPORT and v != REDACTED}
+
+
+def answer_from(it: Interaction, *, stream: bool, source: str = "cassette") -> Answer:
+    """The Answer that replays ``it`` to a client that asked for a stream (or not)."""
+    r = it.response
+    headers = replay_headers(r.headers)
+    if r.status != 200 or (r.events is None and r.body is None):
+        return Answer(status=r.status, headers=headers, body=r.body, raw=r.exact_bytes(), source=source)
+    if r.events is not None:
+        return Answer(
+            headers=headers,
+            events=r.events,
+            offsets=r.offsets,
+            raw=r.exact_bytes() if stream else None,
+            source=source,
+        )
+    return Answer(headers=headers, body=r.body, raw=None if stream else r.exact_bytes(), source=source)
+
+
+def request_view(exchange: Any) -> RequestView:
+    url = exchange.request.url
+    return RequestView(exchange.request.method, url.path, url.query or "", exchange.body)
+
+
+class ReplayResponder:
+    """Replays a cassette. ``fallthrough``: pass unmatched requests on (new_episodes) instead of failing."""
+
+    def __init__(
+        self,
+        app: Any,
+        cassette: Cassette,
+        index: Index,
+        *,
+        mode: str = "none",
+        allow_repeats: bool = True,
+        fallthrough: bool = False,
+    ) -> None:
+        self.app = app
+        self.cassette = cassette
+        self.index = index
+        self.mode = mode
+        self.allow_repeats = allow_repeats
+        self.fallthrough = fallthrough
+        self.unmatched: list[UnmatchedRequestError] = []
+
+    def reset(self) -> None:
+        """Rewind: recorded interactions play from the first again; forget unmatched requests."""
+        self.index.rewind()
+        self.unmatched.clear()
+
+    async def respond(self, exchange: Any) -> Answer | None:
+        req = request_view(exchange)
+        pos, matching = self.index.next(req, repeat=self.allow_repeats)
+        if pos is not None:
+            if exchange.entry is not None:
+                exchange.entry.notes.append(f"replayed interaction #{pos} of {self.cassette.path}")
+            return answer_from(self.index.interactions[pos], stream=exchange.stream)
+        if self.fallthrough:
+            return None
+        err = self.unmatched_error(req, exhausted=matching)
+        self.unmatched.append(err)
+        shared = getattr(self.app, "unmatched", None)
+        if isinstance(shared, list):
+            shared.append(err)
+        for hook in list(getattr(self.app, "on_unmatched", ())):
+            try:
+                hook(err)
+            except Exception:  # a failing hook must not turn the answer into a 500
+                log.exception("mockclaude: on_unmatched hook failed")
+        if exchange.entry is not None:
+            exchange.entry.notes.append("unmatched: " + str(err).splitlines()[0])
+        body = {"type": "error", "error": {"type": "invalid_request_error", "message": str(err)}}
+        body["request_id"] = exchange.request_id
+        return Answer(
+            status=UNMATCHED_STATUS,
+            headers={"x-should-retry": "false", UNMATCHED_HEADER: "true"},
+            body=body,
+            source="cassette",
+        )
+
+    def unmatched_error(self, req: RequestView, *, exhausted: int = 0) -> UnmatchedRequestError:
+        where = str(self.cassette.path) if self.cassette.path else "the cassette"
+        head = f"mockclaude: no interaction in cassette {where} matches {req.method} {req.path}"
+        if exhausted:
+            reason = f"all {exhausted} matching interaction(s) were already played and allow_playback_repeats is off"
+            closest = self.index.closest(req)
+        elif not len(self.index):
+            reason = "the cassette has no interactions"
+            closest = []
+        else:
+            reason = ""
+            closest = self.index.closest(req)
+        lines = [f"{head} (record mode {self.mode}; matching on {', '.join(self.index.matcher.match_on)})"]
+        if reason:
+            lines.append(reason)
+        if closest:
+            lines.append("closest recorded: " + "; ".join(c.describe() for c in closest))
+        request = {"method": req.method, "path": req.path, "query": req.query, "body": req.body}
+        return UnmatchedRequestError(". ".join(lines), request=request, closest=closest)
