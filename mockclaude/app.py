@@ -103,8 +103,6 @@ class MockClaudeApp:
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
         # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
         self.unmatched: list[Any] = []
-        # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
-        self.unmatched: list[Any] = []
         self.responders: list[Any] = self._build_responders()
         self.faults = self._build_faults()
         self._ratelimit_headers = _RateLimitHeaders()
