@@ -96,17 +96,28 @@ class MockClaudeApp:
     """The double as an ASGI app. ``MockClaudeApp(settings)`` or ``create_app(**options)``."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
-        self.signer = Signer(self.settings.signing_key)
-        self.journal = Journal(self.settings.journal_size)
-        self.prompt_cache = PromptCache(min_tokens=self.settings.cache_min_tokens)
-        self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
-        # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
-        self.unmatched: list[Any] = []
-        self.responders: list[Any] = self._build_responders()
-        self.faults = self._build_faults()
+        self.journal = Journal((settings or Settings()).journal_size)
         self._ratelimit_headers = _RateLimitHeaders()
         self.on_unmatched: list[Callable[[Any], None]] = []  # hooks for the pytest plugin
+        # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
+        self.unmatched: list[Any] = []
+        self.configure(settings or Settings())
+
+    def configure(self, settings: Settings) -> None:
+        """Apply new settings (cassette, record mode, faults, ...) to a running app.
+
+        The pytest plugin uses this to give each test its own cassette and faults while one server
+        serves the whole session. The journal is kept; responders and faults are rebuilt.
+        """
+        for r in getattr(self, "responders", []):
+            if hasattr(r, "close"):
+                r.close()
+        self.settings = settings
+        self.signer = Signer(settings.signing_key)
+        self.prompt_cache = PromptCache(min_tokens=settings.cache_min_tokens)
+        self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
+        self.responders: list[Any] = self._build_responders()
+        self.faults = self._build_faults()
         self.router = Starlette(
             routes=self._routes(),
             exception_handlers={404: self._not_found, 405: self._not_allowed},
@@ -142,6 +153,8 @@ class MockClaudeApp:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
+            # uvicorn's own send: connection faults reach the transport through it (faults/inject.py)
+            scope["mockclaude.send"] = send
             try:
                 await self.router(scope, receive, send)
             except Exception:  # pragma: no cover - last line of defence, logged
@@ -240,6 +253,7 @@ class MockClaudeApp:
                 early = await ex.fault.before(ex, self)
                 if early is not None:
                     return early
+                return ex.fault.finish(await produce(ex), ex, self)
             return await produce(ex)
         except ApiError as err:
             return self.error_response(err, request_id, entry)
@@ -309,7 +323,7 @@ class MockClaudeApp:
             events = answer.events if answer.events is not None else events_from_message(answer.body)
             speed = self.settings.replay_speed
             paced = answer.offsets is not None and speed > 0
-            if ex.fault is None and not paced:
+            if (ex.fault is None or not ex.fault.wraps) and not paced:
                 # The fast path: the whole stream as one body.
                 if entry is not None:
                     entry.status, entry.sent, entry.response_headers = 200, f"sse: {len(events)} events", headers
@@ -317,7 +331,7 @@ class MockClaudeApp:
                 return Response(raw, status_code=200, headers=headers, media_type=SSE_TYPE)
             chunks = self._encode_paced(events, answer.offsets if paced else None, speed)
             label = f"sse: {len(events)} events"
-        if ex.fault is not None:
+        if ex.fault is not None and ex.fault.wraps:
             chunks = ex.fault.wrap(chunks, ex, self)
         if entry is not None:
             entry.status, entry.sent, entry.response_headers = 200, entry.sent or label, headers
