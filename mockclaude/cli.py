@@ -19,8 +19,28 @@ __all__ = ["main"]
 
 FAULT_HELP = """\
 fault specs (--fault, the x-mockclaude-fault header, POST /_mockclaude/faults):
-  KIND[:key=value]...   e.g. 429:times=2:retry-after-ms=200   529:rate=0.1:seed=7
-  see the README's "Fault injection" section for every kind and option.
+  KIND[:key=value]...          e.g. 429:times=2:retry-after-ms=200   529:rate=0.1:seed=7
+  HTTP errors (the real API's body and headers):
+    429  rate_limit_error (retry-after, x-should-retry: true)   529  overloaded_error "Overloaded"
+    500  api_error "Internal server error"   504/408  timeout_error   409  conflict_error
+    413  the edge's request_too_large body           options: message=TEXT type=ERROR_TYPE
+  in the stream, after N events (a non-streaming request gets the JSON equivalent):
+    stream-error:after=N[:type=T]   event: error (overloaded_error) after a 200; JSON: that HTTP error
+    cut-stream:after=N[:clean=true] connection dropped, no message_stop; JSON: half the body, dropped
+    stall:after=N:seconds=T         no bytes for T seconds, then the rest
+    drip:interval=S | drip:bps=N    S seconds between events, or N bytes per second
+    chunk:size=N|A-B[:delay=S]      the body written N bytes at a time (A-B: seeded random sizes)
+    latency:ttfb=S:per-event=S:jitter=S   delay to first byte / between events, seeded jitter
+  connection faults, before any response:  reset (TCP RST)   empty (closed, no bytes)
+    garbage[:bytes=N] (random bytes, then closed)
+  options for any kind:
+    times=N            the next N matching requests, then normal (default: every request)
+    rate=P:seed=S      each matching request with probability P, reproducibly from seed S
+    retry-after=S  retry-after-ms=MS  should-retry=true|false   headers sent with the error
+    stream=true|false  endpoint=messages|count_tokens  model=GLOB   which requests it applies to
+  e.g. --fault 429:times=2:retry-after-ms=200 --fault cut-stream:after=3:model=claude-haiku-*
+rate limits (--rate-limit): rpm=N,tpm=N,itpm=N,otpm=N per API key; 429 + anthropic-ratelimit-* headers
+  see docs/faults.md for the details.
 """
 
 
@@ -45,6 +65,9 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--replay-speed", type=float, default=None, help="0: no delays (default), 1: recorded pace")
     p.add_argument("--redact-header", action="append", default=[], help="another header to keep out of files")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC", help="inject a fault (repeatable)")
+    p.add_argument(
+        "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
+    )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", help="log every request (slower)")
@@ -64,6 +87,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "replay_speed": args.replay_speed,
         "redact_headers": tuple(args.redact_header) or None,
         "faults": tuple(args.fault) or None,
+        "rate_limits": args.rate_limit,
         "cache_min_tokens": args.cache_min_tokens,
     }
     return Settings.from_env(**options)

@@ -134,3 +134,17 @@ class MockClaude:
     def reset(self) -> None:
         """Forget the journal, the prompt cache and queued faults."""
         self.app.reset()
+
+    def add_fault(self, fault: Any) -> Any:
+        """Queue a fault: a spec (``"429:times=2"``), a dict, or a value from :mod:`mockclaude.faults`.
+        Returns it as a :class:`~mockclaude.faults.Fault`; a malformed one raises ``ConfigError``."""
+        return self.app.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Forget queued faults (and the rate-limit emulator's buckets)."""
+        self.app.faults.clear()
+
+    @property
+    def faults(self) -> list[dict[str, Any]]:
+        """What is queued: spec, remaining count, how often each fault fired."""
+        return list(self.app.faults.queued())
