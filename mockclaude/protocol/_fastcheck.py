@@ -50,6 +50,57 @@ def _eq_json(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _type_check(fns: list[Check]) -> Check:
+    if len(fns) == 1:
+        return fns[0]
+    return lambda v: any(f(v) for f in fns)
+
+
+def _enum_check(values: list[Any]) -> Check:
+    if all(isinstance(x, str) for x in values):
+        allowed = frozenset(values)
+        return lambda v: isinstance(v, str) and v in allowed
+    return lambda v: any(_eq_json(v, x) for x in values)
+
+
+def _pattern_check(rx: re.Pattern[str]) -> Check:
+    search = rx.search
+    return lambda v: not isinstance(v, str) or search(v) is not None
+
+
+def _bound_check(kw: str, m: Any) -> Check:
+    if kw == "minimum":
+        return lambda v: not _is_num(v) or bool(v >= m)
+    if kw == "maximum":
+        return lambda v: not _is_num(v) or bool(v <= m)
+    if kw == "minItems":
+        return lambda v: not isinstance(v, list) or len(v) >= m
+    return lambda v: not isinstance(v, list) or len(v) <= m
+
+
+def _any_check(branches: list[Check]) -> Check:
+    return lambda v: any(b(v) for b in branches)
+
+
+def _items_check(item: Check) -> Check:
+    return lambda v: not isinstance(v, list) or all(item(x) for x in v)
+
+
+def _required_check(req: tuple[str, ...]) -> Check:
+    return lambda v: not isinstance(v, dict) or all(k in v for k in req)
+
+
+def _empty_object_check(v: Any) -> bool:
+    return not isinstance(v, dict) or not v
+
+
+def _all_check(checks: list[Check]) -> Check:
+    if len(checks) == 2:
+        a, b = checks
+        return lambda v: a(v) and b(v)
+    return lambda v: all(c(v) for c in checks)
+
+
 class _Compiler:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
@@ -73,39 +124,23 @@ class _Compiler:
                 continue
             if kw == "type":
                 types = [value] if isinstance(value, str) else list(value)
-                fns = [_TYPES[t] for t in types]
-                checks.append(fns[0] if len(fns) == 1 else (lambda v, fns=fns: any(f(v) for f in fns)))
+                checks.append(_type_check([_TYPES[t] for t in types]))
             elif kw == "enum":
-                values = list(value)
-                if all(isinstance(x, str) for x in values):
-                    allowed = frozenset(values)
-                    checks.append(lambda v, allowed=allowed: isinstance(v, str) and v in allowed)
-                else:
-                    checks.append(lambda v, values=values: any(_eq_json(v, x) for x in values))
+                checks.append(_enum_check(list(value)))
             elif kw == "const":
-                checks.append(lambda v, c=value: _eq_json(v, c))
+                checks.append(_enum_check([value]))
             elif kw == "pattern":
-                search = re.compile(value).search
-                checks.append(lambda v, s=search: not isinstance(v, str) or s(v) is not None)
-            elif kw == "minimum":
-                checks.append(lambda v, m=value: not _is_num(v) or v >= m)
-            elif kw == "maximum":
-                checks.append(lambda v, m=value: not _is_num(v) or v <= m)
-            elif kw == "minItems":
-                checks.append(lambda v, m=value: not isinstance(v, list) or len(v) >= m)
-            elif kw == "maxItems":
-                checks.append(lambda v, m=value: not isinstance(v, list) or len(v) <= m)
+                checks.append(_pattern_check(re.compile(value)))
+            elif kw in ("minimum", "maximum", "minItems", "maxItems"):
+                checks.append(_bound_check(kw, value))
             elif kw == "$ref":
                 checks.append(self.ref(value))
             elif kw == "anyOf":
-                branches = [self.compile(b) for b in value]
-                checks.append(lambda v, bs=branches: any(b(v) for b in bs))
+                checks.append(_any_check([self.compile(b) for b in value]))
             elif kw == "items":
-                item = self.compile(value)
-                checks.append(lambda v, f=item: not isinstance(v, list) or all(f(x) for x in v))
+                checks.append(_items_check(self.compile(value)))
             elif kw == "required":
-                req = tuple(value)
-                checks.append(lambda v, req=req: not isinstance(v, dict) or all(k in v for k in req))
+                checks.append(_required_check(tuple(value)))
             elif kw == "properties":
                 props = {k: self.compile(s) for k, s in value.items()}
                 closed = schema.get("additionalProperties") is False
@@ -114,7 +149,7 @@ class _Compiler:
                 if value is not False and value is not True:
                     raise ValueError("additionalProperties must be a boolean here")
                 if value is False and "properties" not in schema:
-                    checks.append(lambda v: not isinstance(v, dict) or not v)
+                    checks.append(_empty_object_check)
             elif kw == "x-discriminator":
                 checks.append(self._discriminator(value))
             else:
@@ -123,10 +158,7 @@ class _Compiler:
             return _always
         if len(checks) == 1:
             return checks[0]
-        if len(checks) == 2:
-            a, b = checks
-            return lambda v: a(v) and b(v)
-        return lambda v: all(c(v) for c in checks)
+        return _all_check(checks)
 
     @staticmethod
     def _properties(props: dict[str, Check], closed: bool) -> Check:

@@ -53,7 +53,7 @@ class _Gen:
         self.defs: dict[str, Any] = {}
 
     def typeddict(self, cls: Any) -> str:
-        name = cls.__name__
+        name: str = cls.__name__
         if name in self.defs:
             return name
         self.defs[name] = None  # placeholder against recursion

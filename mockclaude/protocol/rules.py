@@ -208,10 +208,10 @@ def check_request(
     max_tokens = _max_tokens(body, model_id, info) if endpoint == "messages" else None
 
     # --- thinking and sampling
-    thinking = body.get("thinking")
+    thinking: Any = body.get("thinking")
     thinking_type = thinking.get("type") if isinstance(thinking, dict) else None
     thinking_on = thinking_type in ("enabled", "adaptive")
-    tool_choice = body.get("tool_choice")
+    tool_choice: Any = body.get("tool_choice")
     choice_type = tool_choice.get("type") if isinstance(tool_choice, dict) else None
     if thinking_type == "enabled" and max_tokens is not None and thinking["budget_tokens"] >= max_tokens:
         raise invalid("`max_tokens` must be greater than `thinking.budget_tokens`")

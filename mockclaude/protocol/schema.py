@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 from jsonschema import ValidationError
 
 from ..errors import ApiError, invalid
@@ -94,7 +94,7 @@ def _default_tag(node: dict[str, Any]) -> str | None:
     name = node.get("optional_tag")
     if name is None:
         return None
-    return next(tag for tag, n in node["variants"].items() if n == name)
+    return str(next(tag for tag, n in node["variants"].items() if n == name))
 
 
 def _object(defn: dict[str, Any]) -> dict[str, Any]:
@@ -349,5 +349,5 @@ def _describe(error: ValidationError, root: dict[str, Any]) -> str:
             + f"List should have at least {value} item{'s' if value != 1 else ''} after validation, not {len(inst)}"
         )
     if kw == "x-discriminator":
-        return prefix + picked.message
-    return prefix + re.sub(r"\s+", " ", picked.message)[:200]
+        return prefix + str(picked.message)
+    return prefix + re.sub(r"\s+", " ", str(picked.message))[:200]
