@@ -66,7 +66,9 @@ class _Flow(dict):  # type: ignore[type-arg]
 
 
 class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        # Never write anchors/aliases: every interaction reads (and diffs) on its own.
+        return True
 
 
 def _represent_flow(dumper: Any, data: _Flow) -> Any:

@@ -1,0 +1,284 @@
+"""``mockclaude cassette ls|show|lint|redact|import-vcr`` — look after cassette files.
+
+mockclaude cassette ls cassettes/tool_loop.yaml
+mockclaude cassette show cassettes/tool_loop.yaml 2          # events and the accumulated message
+mockclaude cassette lint cassettes/*.yaml                    # exit 1 on any problem
+mockclaude cassette redact recorded.yaml --header x-trace-id # scrub secrets in place (atomic)
+mockclaude cassette import-vcr vcr/test_chat.yaml cassettes/chat.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from .cassette import Cassette, Interaction, remember_signatures
+from .cassette.scrub import find_secrets, scrub_interaction
+from .errors import ApiError, CassetteError
+from .redact import DEFAULT_REDACT
+from .sse import Accumulator, StreamError
+
+__all__ = ["lint_cassette", "main"]
+
+_ENDPOINTS = {"/v1/messages": "messages", "/v1/messages/count_tokens": "count_tokens"}
+
+
+def _summary(i: int, it: Interaction) -> str:
+    req, resp = it.request, it.response
+    body = req.body if isinstance(req.body, dict) else {}
+    model = body.get("model", "-")
+    turns = len(body.get("messages") or [])
+    if resp.events is not None:
+        kind = f"stream {len(resp.events)} events"
+        if resp.events and resp.events[-1].name == "error":
+            kind += " (ends in error)"
+        if resp.offsets:
+            kind += f" over {resp.offsets[-1]:.2f}s"
+    elif resp.body is not None:
+        kind = "json"
+        if isinstance(resp.body, dict) and resp.body.get("type") == "error":
+            kind += f" error {resp.body.get('error', {}).get('type', '?')}"
+    else:
+        kind = "raw bytes"
+    stop = ""
+    msg = resp.message()
+    if isinstance(msg, dict):
+        stop = f" stop={msg.get('stop_reason')}"
+        blocks = [b.get("type", "?") for b in msg.get("content") or [] if isinstance(b, dict)]
+        if blocks:
+            stop += f" [{', '.join(blocks)}]"
+    return f"{i:>4}  {req.method} {req.path}  {model}  {turns} msg  -> {resp.status} {kind}{stop}"
+
+
+def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
+    status = 0
+    for path in args.paths:
+        try:
+            cassette = Cassette.load(path)
+        except CassetteError as err:
+            print(f"mockclaude: {err}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path}: {len(cassette)} interaction(s)", file=out)
+        for i, it in enumerate(cassette):
+            print(_summary(i, it), file=out)
+    return status
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    cassette = Cassette.load(args.path)
+    if not -len(cassette) <= args.index < len(cassette):
+        print(
+            f"mockclaude: {args.path} has {len(cassette)} interaction(s); no #{args.index}", file=sys.stderr
+        )
+        return 2
+    it = cassette[args.index]
+    if args.json:
+        doc = it.to_doc()
+        doc["response"].pop("events", None)
+        if it.response.events is not None:
+            offsets = it.response.offsets or []
+            doc["response"]["events"] = [
+                {
+                    "at": offsets[n] if n < len(offsets) else None,
+                    "event": ev.name,
+                    "data": json.loads(ev.data),
+                }
+                for n, ev in enumerate(it.response.events)
+            ]
+        doc["response"]["message"] = it.response.message()
+        print(json.dumps(doc, indent=2, ensure_ascii=False), file=out)
+        return 0
+    print(_summary(args.index % len(cassette), it), file=out)
+    print("--- request", file=out)
+    for k, v in it.request.headers.items():
+        print(f"{k}: {v}", file=out)
+    print(json.dumps(it.request.body, indent=2, ensure_ascii=False), file=out)
+    r = it.response
+    print(f"--- response {r.status}", file=out)
+    for k, v in r.headers.items():
+        print(f"{k}: {v}", file=out)
+    if r.events is not None:
+        print(f"--- events ({len(r.events)})", file=out)
+        offsets = r.offsets or []
+        for n, ev in enumerate(r.events):
+            at = f"{offsets[n]:8.3f}s " if n < len(offsets) else ""
+            print(f"{at}{ev.name}: {ev.data}", file=out)
+        print("--- accumulated message", file=out)
+        acc = Accumulator()
+        try:
+            for ev in r.events:
+                acc.add(ev)
+        except StreamError as err:
+            print(
+                f"(stream ended with error: {json.dumps(err.error, ensure_ascii=False)}; message so far:)",
+                file=out,
+            )
+        print(json.dumps(acc.message, indent=2, ensure_ascii=False), file=out)
+    elif r.body is not None:
+        print(json.dumps(r.body, indent=2, ensure_ascii=False), file=out)
+    elif r.raw is not None:
+        print(r.raw.decode("utf-8", "replace"), file=out)
+    return 0
+
+
+def _stream_problems(it: Interaction) -> list[str]:
+    events = it.response.events or []
+    problems: list[str] = []
+    if not events:
+        return ["response.events: empty stream"]
+    for n, ev in enumerate(events):
+        try:
+            payload = json.loads(ev.data)
+        except ValueError:
+            problems.append(f"response.events.{n}: data is not JSON")
+            continue
+        if not isinstance(payload, dict) or payload.get("type") != ev.name:
+            problems.append(
+                f"response.events.{n}: data type {payload.get('type')!r} != event name {ev.name!r}"
+            )
+    if events[0].name != "message_start":
+        problems.append(f"response.events.0: a stream starts with message_start, not {events[0].name}")
+    if events[-1].name not in ("message_stop", "error"):
+        problems.append(f"response.events: ends with {events[-1].name}, not message_stop (or an error event)")
+    offsets = it.response.offsets
+    if offsets is not None and any(b < a for a, b in itertools.pairwise(offsets)):
+        problems.append("response.events: offsets ('at') go backwards")
+    if not problems:
+        acc = Accumulator()
+        try:
+            for ev in events:
+                acc.add(ev)
+        except StreamError:
+            pass
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+            problems.append(
+                f"response.events: does not accumulate into a message ({type(err).__name__}: {err})"
+            )
+    return problems
+
+
+def lint_cassette(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> list[str]:
+    """Problems with a cassette file, as ``path: [#N] what`` lines (empty: clean)."""
+    from . import protocol
+    from .signatures import Signer
+
+    try:
+        cassette = Cassette.load(path)
+    except CassetteError as err:
+        return [str(err)]
+    signer = Signer()
+    remember_signatures(signer, cassette.interactions)
+    problems: list[str] = []
+    for i, it in enumerate(cassette):
+        here = f"{path}: interactions.{i}"
+        problems.extend(f"{here}: {p}" for p in find_secrets(it, redact))
+        endpoint = _ENDPOINTS.get(it.request.path)
+        if endpoint is not None and it.request.method == "POST":
+            version = it.request.headers.get("anthropic-version", "2023-06-01")
+            try:
+                protocol.validate_messages(
+                    it.request.body, version=version, signer=signer, strict_models=False, endpoint=endpoint
+                )
+            except ApiError as err:
+                problems.append(
+                    f"{here}: the request would be rejected: {err.status} {err.type}: {err.message}"
+                )
+        if it.response.events is not None:
+            problems.extend(f"{here}: {p}" for p in _stream_problems(it))
+            stream_flag = isinstance(it.request.body, dict) and it.request.body.get("stream") is True
+            if not stream_flag:
+                problems.append(f"{here}: response is a stream but the request did not ask for one")
+    return problems
+
+
+def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
+    redact = (*DEFAULT_REDACT, *args.header)
+    total = 0
+    for path in args.paths:
+        problems = lint_cassette(path, redact)
+        total += len(problems)
+        for p in problems:
+            print(p, file=out)
+        if not problems:
+            print(f"{path}: ok", file=out)
+    return 1 if total else 0
+
+
+def cmd_redact(args: argparse.Namespace, out: TextIO) -> int:
+    redact = (*DEFAULT_REDACT, *args.header)
+    cassette = Cassette.load(args.path)
+    before = cassette.dumps()
+    for it in cassette:
+        scrub_interaction(it, args.value, redact)
+    after = cassette.dumps()
+    if after == before:
+        print(f"{args.path}: nothing to redact", file=out)
+        return 0
+    if args.dry_run:
+        print(f"{args.path}: would redact secrets (dry run, file unchanged)", file=out)
+        return 0
+    cassette.save(args.path)
+    print(f"{args.path}: secrets redacted", file=out)
+    return 0
+
+
+def cmd_import_vcr(args: argparse.Namespace, out: TextIO) -> int:
+    from .vcr import import_vcr
+
+    cassette = import_vcr(args.src, args.dest, redact=(*DEFAULT_REDACT, *args.header))
+    print(f"{args.dest}: {len(cassette)} interaction(s) imported from {args.src}", file=out)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mockclaude cassette", description="List, show, lint, redact or import cassettes."
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    s = sub.add_parser("ls", help="list the interactions of cassettes")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.set_defaults(run=cmd_ls)
+    s = sub.add_parser(
+        "show", help="show one interaction (a stream as events and as the accumulated message)"
+    )
+    s.add_argument("path", metavar="PATH")
+    s.add_argument("index", type=int, nargs="?", default=0, help="interaction number (default 0; -1: last)")
+    s.add_argument("--json", action="store_true", help="as one JSON document")
+    s.set_defaults(run=cmd_show)
+    s = sub.add_parser("lint", help="check format, redaction, requests and streams; exit 1 on problems")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("--header", action="append", default=[], help="another header that must be redacted")
+    s.set_defaults(run=cmd_lint)
+    s = sub.add_parser("redact", help="scrub secrets from a cassette, in place (atomic)")
+    s.add_argument("path", metavar="PATH")
+    s.add_argument("--header", action="append", default=[], help="another header to redact")
+    s.add_argument(
+        "--value", action="append", default=[], help="a secret string to replace wherever it occurs"
+    )
+    s.add_argument("--dry-run", action="store_true", help="report only")
+    s.set_defaults(run=cmd_redact)
+    s = sub.add_parser("import-vcr", help="convert a VCR.py / pytest-recording cassette (secrets redacted)")
+    s.add_argument("src", metavar="SRC")
+    s.add_argument("dest", metavar="DEST")
+    s.add_argument("--header", action="append", default=[], help="another header to redact")
+    s.set_defaults(run=cmd_import_vcr)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        result: Any = args.run(args, out or sys.stdout)
+    except CassetteError as err:
+        print(f"mockclaude: {err}", file=sys.stderr)
+        return 1
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
