@@ -9,13 +9,14 @@ then the environment (``MOCKCLAUDE_*``), then the defaults below.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["RECORD_MODES", "Settings"]
+__all__ = ["RECORD_MODES", "Settings", "env_options"]
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 
@@ -78,18 +79,25 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults from ``MOCKCLAUDE_*`` variables, overridden by explicit keywords."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get("MOCKCLAUDE_" + f.name.upper())
-            if raw is None or f.name == "extra":
-                continue
-            values[f.name] = _parse_env(f.name, raw)
+        values = env_options(environ)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.build(**values)
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def env_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The ``MOCKCLAUDE_*`` variables as Settings keywords (parsed, not yet validated), so a caller
+    can layer its own options on top before building (the pytest plugin does)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = env.get("MOCKCLAUDE_" + f.name.upper())
+        if raw is None or f.name == "extra":
+            continue
+        values[f.name] = _parse_env(f.name, raw)
+    return values
 
 
 def _parse_env(name: str, raw: str) -> Any:
