@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 __all__ = ["DEFAULT_REDACT", "REDACTED", "redact_headers"]
 
@@ -24,6 +25,11 @@ DEFAULT_REDACT: tuple[str, ...] = (
 
 
 def _matcher(names: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    return _compiled(tuple(names))
+
+
+@lru_cache(maxsize=64)
+def _compiled(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
     exact, prefixes = set(), []
     for n in names:
         n = n.lower().strip()

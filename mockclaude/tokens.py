@@ -77,5 +77,16 @@ def count_request(system_blocks: list[dict[str, Any]], messages: list[dict[str, 
     """Input tokens of a request, from its normalised parts."""
     total = count_blocks(system_blocks) + count_tools(tools)
     for message in messages:
-        total += MESSAGE_OVERHEAD + count_blocks(message.get("content"))
+        total += MESSAGE_OVERHEAD
+        content = message.get("content")
+        if isinstance(content, str):
+            total += count_text(content)
+            continue
+        for block in content or ():
+            # Plain text is most of every conversation: counted inline, the rest by _count_block.
+            if type(block) is dict and block.get("type") == "text":
+                text = block.get("text") or ""
+                total += BLOCK_OVERHEAD + (len(text) + 3) // 4
+            else:
+                total += _count_block(block)
     return max(1, total)

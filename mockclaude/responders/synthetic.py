@@ -36,13 +36,12 @@ _WORDS = (
 ).split()
 
 
+_B58_TABLE = bytes(ord(_B58[i % 58]) for i in range(256))
+
+
 def _b58(digest: bytes, n: int) -> str:
-    num = int.from_bytes(digest, "big")
-    out = []
-    for _ in range(n):
-        num, r = divmod(num, 58)
-        out.append(_B58[r])
-    return "".join(out)
+    """``n`` characters of the id alphabet from a digest (``n`` <= its length)."""
+    return digest[:n].translate(_B58_TABLE).decode("ascii")
 
 
 def _user_text(message: dict[str, Any]) -> str:
@@ -372,7 +371,7 @@ class SyntheticResponder:
             quoted = _snippet(user_text) or "your message"
             text = f"Mock answer to: {quoted} " + self._filler(digest, 10 + digest[0] % 30)
 
-        max_tokens = req.max_tokens or 4096
+        max_tokens = req.max_tokens if req.max_tokens is not None else 4096
         stop_reason = "tool_use" if calls else "end_turn"
         stop_sequence = None
         for seq in req.stop_sequences or []:
@@ -415,7 +414,7 @@ class SyntheticResponder:
             "cache_creation_input_tokens": created,
             "cache_read_input_tokens": read,
             "cache_creation": by_ttl,
-            "output_tokens": max(1, out_tokens),
+            "output_tokens": out_tokens,
             "service_tier": "standard",
         }
         return {
