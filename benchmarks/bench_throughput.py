@@ -70,7 +70,7 @@ def start(kind: str, extra: list[str]) -> tuple[subprocess.Popen[bytes], int]:
 
 def wrk(port: int, script: str, seconds: float, connections: int) -> float:
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script, f"http://127.0.0.1:{port}/v1/messages"],
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", script, f"http://127.0.0.1:{port}/v1/messages"],
         capture_output=True, text=True, check=True,
     ).stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -81,7 +81,7 @@ def wrk(port: int, script: str, seconds: float, connections: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--mock-args", default="", help="extra arguments for mockclaude serve")
