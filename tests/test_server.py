@@ -173,7 +173,7 @@ def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_cli_serve_prints_url_and_stops_cleanly(sig: signal.Signals) -> None:
+def test_cli_serve_prints_url_and_stops_cleanly(sig: signal.Signals, http: httpx.Client) -> None:
     proc, line = _serve()
     try:
         assert line.startswith("mockclaude listening on http://127.0.0.1:")
@@ -188,6 +188,8 @@ def test_cli_serve_prints_url_and_stops_cleanly(sig: signal.Signals) -> None:
                 time.sleep(0.05)
         resp = httpx.post(url + "/v1/messages", json=GOOD, headers=HEADERS)
         assert resp.status_code == 200
+        # Deterministic across processes: another server answers the same request identically.
+        assert resp.json() == http.post("/v1/messages", json=GOOD).json()
     finally:
         os.kill(proc.pid, sig)
         _, err = proc.communicate(timeout=10)
