@@ -112,6 +112,7 @@ def convert(doc: Any, where: str, redact: Iterable[str] = DEFAULT_REDACT) -> lis
             f"{where}: unsupported VCR.py cassette version {doc.get('version')!r} (expected 1)"
         )
     out: list[Interaction] = []
+    secrets: set[str] = set()
     for i, item in enumerate(doc["interactions"]):
         w = f"{where}: interactions.{i}"
         if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
@@ -160,8 +161,12 @@ def convert(doc: Any, where: str, redact: Iterable[str] = DEFAULT_REDACT) -> lis
             ),
             response,
         )
-        scrub_interaction(it, secret_values(req_headers, names) | secret_values(resp_headers, names), names)
+        secrets.update(secret_values(req_headers, names) | secret_values(resp_headers, names))
         out.append(it)
+    # Values seen in any interaction are hunted in all (an organization id sent in one response's
+    # headers may appear in another's error message).
+    for it in out:
+        scrub_interaction(it, secrets, names)
     return out
 
 

@@ -1,0 +1,105 @@
+"""``mockclaude cassette ls|show|lint|redact|import-vcr``."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mockclaude.cassette import Cassette
+from mockclaude.cassette_cli import main
+from mockclaude.cli import main as cli_main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "cassettes"
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def test_ls_lists_every_interaction() -> None:
+    code, out = run("ls", str(EXAMPLES / "tool_loop.yaml"), str(EXAMPLES / "midstream_error.yaml"))
+    assert code == 0
+    assert "tool_loop.yaml: 3 interaction(s)" in out
+    assert "stop=tool_use [text, tool_use]" in out
+    assert "stream 9 events" in out
+    assert "(ends in error)" in out
+
+
+def test_show_stream_as_events_and_message() -> None:
+    code, out = run("show", str(EXAMPLES / "thinking_tools.yaml"), "0")
+    assert code == 0
+    assert "--- events (13)" in out and "signature_delta" in out
+    assert "--- accumulated message" in out
+    assert '"expression": "pi * 7.5 ** 2"' in out
+    code, out = run("show", str(EXAMPLES / "thinking_tools.yaml"), "0", "--json")
+    doc = json.loads(out)
+    assert doc["response"]["message"]["stop_reason"] == "tool_use"
+    assert doc["response"]["events"][0]["event"] == "message_start"
+    assert run("show", str(EXAMPLES / "plain_answer.yaml"), "5")[0] == 2
+
+
+def test_lint_examples_are_clean() -> None:
+    code, out = run("lint", *(str(p) for p in sorted(EXAMPLES.glob("*.yaml"))))
+    assert code == 0, out
+    assert out.count(": ok") == len(list(EXAMPLES.glob("*.yaml")))
+
+
+def test_lint_reports_problems(tmp_path: Path) -> None:
+    c = Cassette.load(EXAMPLES / "tool_loop.yaml")
+    c[0].request.headers["x-api-key"] = "sk-ant-api03-leakedleakedleaked"
+    c[1].request.body["max_tokens"] = "lots"  # the validator would reject this
+    c[2].response.events = c[2].response.events[:-1]  # type: ignore[index]  # no message_stop
+    c.save(tmp_path / "bad.yaml")
+    code, out = run("lint", str(tmp_path / "bad.yaml"))
+    assert code == 1
+    assert "interactions.0: request header 'x-api-key' is not redacted" in out
+    assert "interactions.1: the request would be rejected: 400 invalid_request_error: max_tokens" in out
+    assert "interactions.2: response.events: ends with message_delta" in out
+    assert "leaked" not in out  # never print the secret itself
+
+
+def test_lint_broken_file(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("format: mockclaude-cassette\nversion: 7\n")
+    code, out = run("lint", str(tmp_path / "broken.yaml"))
+    assert code == 1 and "unsupported cassette format version 7" in out
+
+
+def test_redact_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "leaky.yaml"
+    c = Cassette.load(EXAMPLES / "plain_answer.yaml")
+    c[0].request.headers["x-api-key"] = "sk-ant-api03-leakedkeyvalue000"
+    c[0].request.headers["anthropic-organization-id"] = "org-secret-1234"
+    c[0].response.body["content"][0]["text"] += " sk-ant-api03-echoedkey99999 and org-secret-1234"
+    c.save(path)
+    assert run("redact", str(path), "--dry-run")[1].endswith("dry run, file unchanged)\n")
+    assert "leakedkeyvalue" in path.read_text()
+    code, out = run("redact", str(path))
+    assert code == 0 and "secrets redacted" in out
+    text = path.read_text()
+    assert "leakedkeyvalue" not in text and "echoedkey" not in text and "org-secret-1234" not in text
+    assert run("lint", str(path))[0] == 0
+    assert run("redact", str(path))[1].endswith("nothing to redact\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["leaky.yaml"]
+
+
+def test_redact_extra_header_and_value(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    shutil.copy(EXAMPLES / "plain_answer.yaml", path)
+    code, _ = run("redact", str(path), "--header", "anthropic-version", "--value", "Danube")
+    assert code == 0
+    c = Cassette.load(path)
+    assert c[0].request.headers["anthropic-version"] == "[REDACTED]"
+    assert "Danube" not in c[0].response.body["content"][0]["text"]
+
+
+def test_dispatch_from_the_main_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["cassette", "ls", str(EXAMPLES / "plain_answer.yaml")]) == 0
+    assert "plain_answer.yaml: 1 interaction(s)" in capsys.readouterr().out
+    assert cli_main(["cassette", "ls", "/nonexistent.yaml"]) == 1
+    assert "cassette file not found" in capsys.readouterr().err
