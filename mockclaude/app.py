@@ -209,9 +209,11 @@ class MockClaudeApp:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _admit(self, request: Request, endpoint: str, request_id: str) -> Exchange:
-        """Headers, body and validation: an Exchange, or ApiError."""
-        ex = Exchange(request_id, request, endpoint=endpoint)
+    async def _admit(
+        self, request: Request, endpoint: str, request_id: str, ex: Exchange | None = None
+    ) -> Exchange:
+        """Headers, body and validation: an Exchange, or ApiError (``ex`` keeps the body read so far)."""
+        ex = ex or Exchange(request_id, request, endpoint=endpoint)
         meta = protocol.check_headers(
             request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
         )
@@ -240,10 +242,12 @@ class MockClaudeApp:
         request_id = new_request_id()
         entry: JournalEntry | None = None
         try:
+            ex = Exchange(request_id, request, endpoint=endpoint)
             try:
-                ex = await self._admit(request, endpoint, request_id)
+                await self._admit(request, endpoint, request_id, ex)
             except ApiError as err:
-                entry = self.journal.start(request_id, request.method, request.url.path, request.headers, None)
+                # The parsed body (if it parsed) is journaled too: a test shows what was rejected.
+                entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.body)
                 entry.source = "error"
                 return self.error_response(err, request_id, entry)
             entry = ex.entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.body)

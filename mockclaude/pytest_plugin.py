@@ -1,4 +1,238 @@
-"""pytest plugin for mockclaude (entry point ``pytest11``). Thin and lazy: importing it imports
-neither uvicorn nor hypothesis."""
+"""pytest plugin for mockclaude (entry point ``pytest11``).
+
+Thin and lazy: importing it imports neither uvicorn, starlette nor hypothesis; the server starts
+the first time a test asks for the ``mockclaude`` fixture (one server per session, so one per xdist
+worker), and is reset and reconfigured for each test.
+
+    def test_hello(mockclaude):
+        reply = anthropic.Anthropic().messages.create(model=..., max_tokens=64, messages=[...])
+        mockclaude.assert_called(1)
+
+What it gives a test
+    * the ``mockclaude`` fixture (:class:`mockclaude.testing.MockClaudeFixture`), with
+      ``ANTHROPIC_BASE_URL`` pointing at the server and ``ANTHROPIC_API_KEY`` set, so
+      ``anthropic.Anthropic()`` needs no arguments;
+    * the marker ``@pytest.mark.mockclaude(cassette=..., faults=[...], record_mode=..., allow_errors=...,
+      <any Settings keyword>)``; a test with the marker gets the fixture even without asking for it;
+    * at the end of the test, requests the cassette could not answer and requests rejected by
+      validation fail the test, with the request and the closest recorded interactions.
+
+Precedence, highest first (for every Settings keyword)::
+
+    marker keyword  >  command-line option  >  MOCKCLAUDE_* variable  >  default
+
+``--mockclaude-record-mode`` (default ``none``: CI never records by accident) and
+``--mockclaude-upstream`` are the command-line options. ``MOCKCLAUDE_CASSETTE`` is ignored by the
+plugin: a cassette belongs to a test.
+
+Cassettes
+    * ``cassette="x.yaml"`` in the marker: that file, relative to the test file's directory. It must
+      exist unless the record mode records (a missing one is an error at setup).
+    * the marker without ``cassette=``: the default path ``cassettes/<module>/<test name>.yaml`` next
+      to the test file, used when that file exists or when the record mode records; otherwise the
+      test gets the synthetic answers.
+    * ``cassette=None``, or no marker: no cassette, synthetic answers, and a record mode from the
+      command line or environment does not apply (nothing is recorded).
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .server import MockClaude
+    from .testing import MockClaudeFixture
+
+__all__ = ["DUMMY_API_KEY", "default_cassette_path", "settings_for"]
+
+MARKER = "mockclaude"
+PLUGIN_KEYWORDS = frozenset({"allow_errors"})  # marker keywords that are the plugin's, not Settings'
+DUMMY_API_KEY = "sk-ant-api03-mockclaude-test-key"
+_RECORD_MODES = ("none", "once", "new_episodes", "all")  # == config.RECORD_MODES (checked by a test)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockclaude", "mockclaude (Claude Messages API test double)")
+    group.addoption(
+        "--mockclaude-record-mode",
+        dest="mockclaude_record_mode",
+        choices=_RECORD_MODES,
+        default=None,
+        help="record mode for tests with a cassette: none (default: replay only), once, new_episodes, "
+        "all. Overrides MOCKCLAUDE_RECORD_MODE; a marker's record_mode= overrides it.",
+    )
+    group.addoption(
+        "--mockclaude-upstream",
+        dest="mockclaude_upstream",
+        default=None,
+        metavar="URL",
+        help="where recording forwards requests (default https://api.anthropic.com). "
+        "Overrides MOCKCLAUDE_UPSTREAM; a marker's upstream= overrides it.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mockclaude(cassette=None, faults=(), record_mode=None, allow_errors=False, **settings): "
+        "configure the mockclaude server for this test (any mockclaude Settings keyword); "
+        "the test gets the `mockclaude` fixture.",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    mode = config.getoption("mockclaude_record_mode", None)
+    upstream = config.getoption("mockclaude_upstream", None)
+    if mode is None and upstream is None:
+        return None
+    return f"mockclaude: record mode {mode or '(env/default)'}, upstream {upstream or '(env/default)'}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test with the marker gets the fixture without naming it (``anthropic.Anthropic()`` just works).
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if isinstance(names, list) and MARKER not in names and item.get_closest_marker(MARKER) is not None:
+            names.append(MARKER)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    # Checked in the call phase, so unexpected errors fail the test itself (not its teardown).
+    __tracebackhide__ = True
+    handle = getattr(item, "funcargs", {}).get(MARKER)
+    try:
+        result = yield
+    except BaseException as exc:
+        if handle is not None and hasattr(exc, "add_note"):
+            problems = handle.problems()
+            if problems:
+                exc.add_note("mockclaude also saw:\n" + "\n".join(f"- {p}" for p in problems))
+        raise
+    if handle is not None:
+        handle.check()
+    return result
+
+
+# --- settings for one test ------------------------------------------------------------------------
+
+
+def default_cassette_path(item: pytest.Item) -> Path:
+    """``cassettes/<module>/<test name>.yaml`` next to the test file (class tests: ``Class.test``)."""
+    path = Path(item.path)
+    name = item.name
+    cls = getattr(item, "cls", None)
+    if cls is not None:
+        name = f"{cls.__name__}.{name}"
+    return path.parent / "cassettes" / path.stem / (_UNSAFE.sub("_", name).strip("_") + ".yaml")
+
+
+def marker_options(item: pytest.Item) -> dict[str, Any] | None:
+    """The merged keywords of the test's ``mockclaude`` markers (closest wins), or None without one.
+    One positional argument is the cassette."""
+    markers = list(item.iter_markers(MARKER))
+    if not markers:
+        return None
+    out: dict[str, Any] = {}
+    for m in reversed(markers):  # module, class, then function: the closest is applied last
+        if len(m.args) > 1:
+            raise pytest.UsageError(
+                f"@pytest.mark.{MARKER} takes at most one positional argument (the cassette)"
+            )
+        if m.args:
+            out["cassette"] = m.args[0]
+        out.update(m.kwargs)
+    return out
+
+
+def settings_for(item: pytest.Item, config: pytest.Config) -> tuple[Any, dict[str, Any]]:
+    """The test's Settings (marker > option > env > default) and the plugin's own marker keywords."""
+    from .config import Settings, env_options
+
+    values = env_options()
+    values.pop("cassette", None)  # a cassette belongs to a test, never to the environment
+    mode = config.getoption("mockclaude_record_mode", None)
+    if mode is not None:
+        values["record_mode"] = mode
+    upstream = config.getoption("mockclaude_upstream", None)
+    if upstream is not None:
+        values["upstream"] = upstream
+
+    marker = marker_options(item)
+    plugin: dict[str, Any] = {}
+    if marker is not None:
+        plugin = {k: marker.pop(k) for k in list(marker) if k in PLUGIN_KEYWORDS}
+        values.update(marker)
+        base = Path(item.path).parent
+        if "cassette" in marker:
+            if marker["cassette"] is not None:
+                values["cassette"] = base / Path(marker["cassette"])  # an absolute path stays itself
+        else:
+            default = default_cassette_path(item)
+            if default.exists() or values.get("record_mode", "none") != "none":
+                values["cassette"] = default
+    if values.get("cassette") is None and (marker is None or "record_mode" not in marker):
+        values["record_mode"] = "none"  # nothing to record into: a global record mode does not apply
+    return Settings.build(**values), plugin
+
+
+# --- fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mockclaude_server() -> Iterator[MockClaude]:
+    """The session's mockclaude server (one per xdist worker), started on first use."""
+    from .server import MockClaude
+
+    with MockClaude() as server:
+        yield server
+
+
+@pytest.fixture
+def mockclaude(
+    request: pytest.FixtureRequest, mockclaude_server: MockClaude, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MockClaudeFixture]:
+    """The mockclaude server, reset and configured for this test; the SDK's env vars point at it."""
+    import os
+
+    from .errors import ConfigError
+    from .testing import MockClaudeFixture
+
+    item = request.node
+    problem: str | None = None
+    try:
+        settings, plugin = settings_for(item, request.config)
+    except ConfigError as err:  # failed outside the except block: no "during handling" chain
+        problem = f"@pytest.mark.{MARKER}: {err} (and the plugin's own: {', '.join(sorted(PLUGIN_KEYWORDS))})"
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    app = mockclaude_server.app
+    base = mockclaude_server.settings
+    app.reset()
+    try:
+        app.configure(settings)  # after reset: reset drops queued faults, configure installs this test's
+    except BaseException:
+        app.configure(base)  # e.g. CassetteNotFoundError: leave the server usable for the next test
+        raise
+    handle = MockClaudeFixture(mockclaude_server, settings, allow_errors=bool(plugin.get("allow_errors")))
+
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", mockclaude_server.url)
+    recording = settings.record_mode != "none"
+    if settings.api_key is not None:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", settings.api_key)
+    elif not (recording and os.environ.get("ANTHROPIC_API_KEY")):
+        # Recording forwards the client's key upstream: keep a real one then; otherwise a dummy.
+        monkeypatch.setenv("ANTHROPIC_API_KEY", DUMMY_API_KEY)
+    if not recording:
+        monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    try:
+        yield handle
+    finally:
+        app.configure(base)  # closes this test's cassette responders
+        app.reset()

@@ -131,6 +131,20 @@ class MockClaude:
 
         return httpx.ASGITransport(app=self.app)
 
+    def sdk_http_client(self, **client_options: Any) -> Any:
+        """A socket-free ``httpx2.Client`` for the official SDK (which uses ``httpx2``, not ``httpx``):
+        ``anthropic.Anthropic(http_client=mock.sdk_http_client(), api_key="test")``. Every host
+        routes to the app in-process; the server need not be started."""
+        from .testing import sdk_http_client
+
+        return sdk_http_client(self.app, **client_options)
+
+    def async_sdk_http_client(self, **client_options: Any) -> Any:
+        """The async twin of :meth:`sdk_http_client`, for ``anthropic.AsyncAnthropic(http_client=...)``."""
+        from .testing import async_sdk_http_client
+
+        return async_sdk_http_client(self.app, **client_options)
+
     def reset(self) -> None:
         """Forget the journal, the prompt cache and queued faults."""
         self.app.reset()
