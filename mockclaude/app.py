@@ -157,6 +157,10 @@ class MockClaudeApp:
             scope["mockclaude.send"] = send
             try:
                 await self.router(scope, receive, send)
+            except ConnectionError:
+                # An injected connection fault with no socket to drop (in-process transport): the
+                # exception is how the client learns of it, nothing to log.
+                raise
             except Exception:  # pragma: no cover - last line of defence, logged
                 log.exception("mockclaude: unhandled error")
                 raise
