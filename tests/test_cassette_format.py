@@ -332,3 +332,26 @@ def test_show_example_streams_accumulate() -> None:
     assert [b["type"] for b in msg["content"]] == ["thinking", "tool_use"]
     assert msg["content"][1]["input"] == {"expression": "pi * 7.5 ** 2"}
     assert json.loads(c[0].response.events[0].data)["type"] == "message_start"  # type: ignore[index]
+
+
+# --- the JSON syntax (for big, machine-made cassettes) -------------------------------------------------
+
+
+def test_json_syntax_is_the_same_document(tmp_path: Path) -> None:
+    c = Cassette([_interaction("one"), _interaction("two", stream=True)], path=tmp_path / "c.json")
+    c.save()
+    text = (tmp_path / "c.json").read_text()
+    assert json.loads(text)["format"] == "mockclaude-cassette"
+    assert len(text.splitlines()) == 4  # header line, one line per interaction, closing line
+    back = Cassette.load(tmp_path / "c.json")
+    assert back.dumps("yaml") == c.dumps("yaml")
+    # and a JSON cassette under a .yaml name still loads (JSON is YAML)
+    (tmp_path / "c.yaml").write_text(text)
+    assert Cassette.load(tmp_path / "c.yaml").dumps("yaml") == c.dumps("yaml")
+
+
+def test_bad_json_names_path_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "c.json"
+    p.write_text('{"format": "mockclaude-cassette",\n "version": 1,\n "interactions": [,]}\n')
+    with pytest.raises(CassetteError, match=r"c\.json:3:\d+: invalid JSON"):
+        Cassette.load(p)

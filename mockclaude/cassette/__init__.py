@@ -16,6 +16,7 @@ all             forward and record everything; the file is overwritten with this
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ __all__ = [
     "remember_signatures",
     "responders_for",
 ]
+
+
+_FREEZE_AT = 5_000  # interactions
 
 
 def effective_mode(record_mode: str, path: str | Path) -> str:
@@ -113,6 +117,11 @@ def responders_for(app: Any) -> list[Any]:
 
     out: list[Any] = []
     index = Index(matcher, cassette.interactions)
+    if len(cassette) >= _FREEZE_AT:
+        # A big cassette is millions of long-lived objects: move them out of the cyclic GC's reach
+        # so that its full collections (triggered by per-request garbage) do not walk them all.
+        gc.collect()
+        gc.freeze()
     if mode in ("none", "new_episodes"):
         out.append(
             ReplayResponder(

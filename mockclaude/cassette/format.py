@@ -65,7 +65,7 @@ class _Flow(dict):  # type: ignore[type-arg]
     """A mapping written on one line (stream events)."""
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+class _Dumper(_BaseDumper):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         # Never write anchors/aliases: every interaction reads (and diffs) on its own.
         return True
@@ -108,6 +108,31 @@ def load_yaml(text: str | bytes, path: str = "<string>") -> Any:
         raise CassetteError(f"{path}: invalid YAML: {err}") from err
     except UnicodeDecodeError as err:
         raise CassetteError(f"{path}: not UTF-8 text: {err}") from err
+
+
+def _looks_like_json(text: str | bytes) -> bool:
+    head = text[:64].lstrip()
+    return head[:1] in (b"{", "{")
+
+
+def load_json(text: str | bytes, path: str = "<string>") -> Any:
+    """The JSON syntax of a cassette (same document as the YAML one; ~100x faster to read)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise CassetteError(f"{path}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from err
+    except UnicodeDecodeError as err:
+        raise CassetteError(f"{path}: not UTF-8 text: {err}") from err
+
+
+def dump_json(doc: dict[str, Any]) -> str:
+    """JSON cassette text: the header, then one interaction per line (diffs by interaction)."""
+    head = {k: v for k, v in doc.items() if k != "interactions"}
+    lines = [_json_text(head)[:-1] + ',"interactions":[']
+    items = [_json_text(it) for it in doc.get("interactions") or []]
+    lines.append(",\n".join(items))
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -435,7 +460,7 @@ class Cassette:
     @classmethod
     def from_text(cls, text: str | bytes, *, path: str | Path | None = None) -> Cassette:
         where = str(path) if path is not None else "<string>"
-        doc = load_yaml(text, where)
+        doc = load_json(text, where) if _looks_like_json(text) else load_yaml(text, where)
         if doc is None:
             raise CassetteError(f"{where}: empty file (a cassette starts with 'format: {FORMAT_NAME}')")
         if not isinstance(doc, dict):
@@ -486,8 +511,18 @@ class Cassette:
         doc["interactions"] = [i.to_doc() for i in interactions]
         return doc
 
-    def dumps(self) -> str:
-        return dump_yaml(self.to_doc())
+    def dumps(self, syntax: str | None = None) -> str:
+        """The file text: YAML, or JSON when ``syntax="json"`` (default: by the path's suffix)."""
+        return self._text(self._doc(self.interactions), syntax)
+
+    def _text(self, doc: dict[str, Any], syntax: str | None) -> str:
+        if syntax is None:
+            syntax = "json" if self.path is not None and self.path.suffix.lower() == ".json" else "yaml"
+        if syntax == "json":
+            return dump_json(doc)
+        if syntax != "yaml":
+            raise ValueError(f"syntax must be 'yaml' or 'json', not {syntax!r}")
+        return dump_yaml(doc)
 
     def append(self, interaction: Interaction) -> int:
         """Add an interaction (thread-safe); returns its position."""
@@ -508,7 +543,8 @@ class Cassette:
                 if path is None and self._saved == version and target.exists():
                     return
                 snapshot = list(self.interactions)
-            write_atomic(target, dump_yaml(self._doc(snapshot)))
+            syntax = "json" if target.suffix.lower() == ".json" else "yaml"
+            write_atomic(target, self._text(self._doc(snapshot), syntax))
             self._saved = max(self._saved, version)
 
 
