@@ -301,3 +301,46 @@ def test_default_cassette_used_once_it_exists(user: pytest.Pytester) -> None:
     default_cassette_path(item).parent.mkdir(parents=True)
     default_cassette_path(item).write_text("")
     assert settings_for(item, item.config)[0].cassette == default_cassette_path(item)
+
+
+# --- the documentation's pytest examples run as written --------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pytest_examples() -> list[tuple[str, str]]:
+    """Self-contained pytest examples (they import what they use) in docs/pytest.md and the README."""
+    import re
+
+    out = []
+    for doc in ("docs/pytest.md", "README.md"):
+        path = ROOT / doc
+        if path.exists():
+            for i, code in enumerate(re.findall(r"```python\n(.*?)```", path.read_text(), re.DOTALL)):
+                if "def test_" in code and code.lstrip().startswith(("import", "from")):
+                    out.append((f"{doc}#{i}", code))
+    return out
+
+
+def test_docs_have_a_pytest_example() -> None:
+    assert any(name.startswith("docs/pytest.md") for name, _ in _pytest_examples())
+
+
+@pytest.mark.parametrize(("name", "code"), _pytest_examples(), ids=[n for n, _ in _pytest_examples()])
+def test_docs_pytest_example_passes(user: pytest.Pytester, name: str, code: str) -> None:
+    user.makepyfile(test_example=code)
+    result = user.runpytest_inprocess()
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 1 and not (outcomes.keys() & {"failed", "errors", "error"}), name
+
+
+def test_docs_other_python_snippets_run() -> None:
+    import re
+
+    doc = ROOT / "docs" / "pytest.md"
+    snippets = [
+        c for c in re.findall(r"```python\n(.*?)```", doc.read_text(), re.DOTALL) if "def test_" not in c
+    ]
+    assert len(snippets) >= 2
+    for code in snippets:
+        exec(compile(code, str(doc), "exec"), {"__name__": "docs"})  # noqa: S102 - our own docs
