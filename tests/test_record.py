@@ -7,6 +7,7 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anthropic
 import httpx
@@ -325,3 +326,66 @@ def _thinking_round_trip(tmp_path: Path, upstream: MockClaude) -> None:
         assert h.post("/v1/messages", json=second).status_code == 200
         r4 = h.post("/v1/messages", json=forged)
         assert r4.status_code == 400 and r4.headers.get("x-mockclaude-unmatched") is None
+
+
+def _recording_app(path: Path, handler: Any) -> Any:
+    from mockclaude.app import MockClaudeApp
+    from mockclaude.config import Settings
+
+    app = MockClaudeApp(Settings(cassette=path, record_mode="all", upstream="https://upstream.example/base"))
+    app.responders[-1].transport = httpx.MockTransport(handler)
+    return app
+
+
+async def _post(app: Any, url: str, payload: dict[str, object], headers: dict[str, str]) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        return await c.post(url, json=payload, headers=headers)
+
+
+def test_only_the_configured_upstream_is_called_with_only_the_forwarded_headers(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            302, headers={"location": "https://elsewhere.example/", "content-type": "text/html"}
+        )
+
+    app = _recording_app(tmp_path / "c.yaml", handler)
+    extra = {**HEADERS, "cookie": "a=b", "x-forwarded-for": "10.0.0.1", "anthropic-beta": "flag-1"}
+    r = asyncio.run(_post(app, "/v1/messages?beta=true", body("hi"), extra))
+    assert r.status_code == 302  # passed through, not followed
+    assert len(seen) == 1
+    assert str(seen[0].url) == "https://upstream.example/base/v1/messages?beta=true"
+    assert {
+        k
+        for k in seen[0].headers
+        if k not in ("host", "content-length", "accept-encoding", "connection", "user-agent")
+    } == {
+        "x-api-key",
+        "anthropic-version",
+        "anthropic-beta",
+        "content-type",
+        "accept",
+    }
+    assert Cassette.load(tmp_path / "c.yaml")[0].request.query == "beta=true"
+
+
+def test_a_stream_broken_by_the_network_is_ended_with_an_error_event_and_not_recorded(tmp_path: Path) -> None:
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self):  # type: ignore[no-untyped-def]
+            yield b'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message",'
+            yield b'"role":"assistant","model":"x","content":[],"usage":{"input_tokens":1,"output_tokens":1}}}\n\n'
+            raise httpx.ReadError("connection reset by peer")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Broken())
+
+    app = _recording_app(tmp_path / "c.yaml", handler)
+    r = asyncio.run(_post(app, "/v1/messages", body("hi", stream=True), HEADERS))
+    from mockclaude.sse import decode_all
+
+    events = decode_all(r.content)
+    assert [e.name for e in events] == ["message_start", "error"]
+    assert "upstream stream broke" in events[-1].data
+    assert not (tmp_path / "c.yaml").exists()
