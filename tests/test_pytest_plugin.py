@@ -15,7 +15,7 @@ import mockclaude.app  # see below
 import mockclaude.cassette  # noqa: F401 - see below
 from mockclaude import MockClaude
 from mockclaude.config import RECORD_MODES
-from mockclaude.pytest_plugin import _RECORD_MODES, default_cassette_path, settings_for
+from mockclaude.pytest_plugin import _RECORD_MODES, DUMMY_API_KEY, default_cassette_path, settings_for
 
 pytest_plugins = ["pytester"]
 
@@ -182,6 +182,7 @@ def test_hello(mockclaude):
         reply = client.messages.create(model="{MODEL}", max_tokens=32, messages=[{{"role": "user", "content": "Hi"}}])
     assert reply.content[0].text
     assert mockclaude.last_request.source == os.environ["EXPECT_SOURCE"]
+    assert os.environ["ANTHROPIC_API_KEY"] == os.environ["EXPECT_KEY"]
 '''
 
 
@@ -194,6 +195,9 @@ def test_record_then_replay_without_the_upstream(
 
     with MockClaude() as upstream:  # stands in for the real API: never the internet
         monkeypatch.setenv("EXPECT_SOURCE", "upstream")
+        # Recording forwards the client's key upstream, so a real key in the environment is kept...
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-the-real-one")
+        monkeypatch.setenv("EXPECT_KEY", "sk-ant-the-real-one")
         result = user.runpytest_inprocess(
             "--mockclaude-record-mode=once", f"--mockclaude-upstream={upstream.url}"
         )
@@ -204,6 +208,7 @@ def test_record_then_replay_without_the_upstream(
 
     # The upstream is gone; `once` with the file present replays, and so does the default mode.
     monkeypatch.setenv("EXPECT_SOURCE", "cassette")
+    monkeypatch.setenv("EXPECT_KEY", DUMMY_API_KEY)  # ...replaying never needs it: a dummy
     user.runpytest_inprocess(
         "--mockclaude-record-mode=once", f"--mockclaude-upstream={upstream.url}"
     ).assert_outcomes(passed=1)
