@@ -201,7 +201,7 @@ def mockclaude(
     """The mockclaude server, reset and configured for this test; the SDK's env vars point at it."""
     import os
 
-    from .errors import ConfigError
+    from .errors import CassetteNotFoundError, ConfigError, MockClaudeError
     from .testing import MockClaudeFixture
 
     item = request.node
@@ -217,9 +217,14 @@ def mockclaude(
     app.reset()
     try:
         app.configure(settings)  # after reset: reset drops queued faults, configure installs this test's
-    except BaseException:
+    except BaseException as err:
         app.configure(base)  # e.g. CassetteNotFoundError: leave the server usable for the next test
-        raise
+        if not isinstance(err, MockClaudeError):
+            raise
+        hint = " (record it: --mockclaude-record-mode=once)" if isinstance(err, CassetteNotFoundError) else ""
+        problem = f"mockclaude: {err}{hint}"
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
     handle = MockClaudeFixture(mockclaude_server, settings, allow_errors=bool(plugin.get("allow_errors")))
 
     monkeypatch.setenv("ANTHROPIC_BASE_URL", mockclaude_server.url)

@@ -126,13 +126,23 @@ def test_invalid_request_expected(mockclaude):
 @pytest.mark.mockclaude(cassete="typo.yaml")
 def test_misspelled_marker_keyword(mockclaude):
     pass
+
+
+@pytest.mark.mockclaude(cassette="never_recorded.yaml")
+def test_named_cassette_missing(mockclaude):
+    pass
+
+
+def test_server_still_fine_after_a_setup_error(mockclaude):
+    assert mockclaude.cassette is None
+    ask()
 '''
 
 
 def test_user_suite_with_the_official_sdk(user: pytest.Pytester) -> None:
     user.makepyfile(test_user=SDK_TESTS)
     result = user.runpytest_inprocess()
-    result.assert_outcomes(passed=6, failed=1, errors=1)
+    result.assert_outcomes(passed=7, failed=1, errors=2)
     out = result.stdout.str()
     # The validation failure reads well: what was rejected, why, the request, and the way out.
     result.stdout.fnmatch_lines(
@@ -145,6 +155,7 @@ def test_user_suite_with_the_official_sdk(user: pytest.Pytester) -> None:
     )
     assert "allow_errors=True" in out
     assert "unknown option(s) cassete; valid options:" in out
+    assert "never_recorded.yaml: cassette file not found (record it: --mockclaude-record-mode=once)" in out
 
 
 def test_unmatched_request_fails_with_the_closest_interaction(user: pytest.Pytester) -> None:
