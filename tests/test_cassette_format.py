@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockclaude import CassetteError, CassetteNotFoundError, ConfigError, MockClaude
 from mockclaude.cassette import (
@@ -355,3 +357,26 @@ def test_bad_json_names_path_and_line(tmp_path: Path) -> None:
     p.write_text('{"format": "mockclaude-cassette",\n "version": 1,\n "interactions": [,]}\n')
     with pytest.raises(CassetteError, match=r"c\.json:3:\d+: invalid JSON"):
         Cassette.load(p)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=json_values, text=st.text(), data=st.text())
+def test_any_json_and_text_round_trip_in_both_syntaxes(body: object, text: str, data: str) -> None:
+    evs = [Event("content_block_delta", json.dumps({"type": "x", "text": data}, ensure_ascii=False))]
+    it = Interaction(
+        RecordedRequest("POST", "/v1/messages", body={"b": body, "t": text}),
+        RecordedResponse(200, events=evs, raw=text.encode("utf-8", "surrogatepass")),
+    )
+    for syntax in ("yaml", "json"):
+        c = Cassette([it])
+        back = Cassette.from_text(c.dumps(syntax))[0]
+        assert back.request.body == {"b": body, "t": text}
+        assert back.response.events == evs
+        assert back.response.exact_bytes() == it.response.exact_bytes()
