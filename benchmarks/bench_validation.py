@@ -1,16 +1,28 @@
 """Cost of validating a typical request: 10 turns (tool loop included), 3 tools, a cached system prompt.
 
 Run: python benchmarks/bench_validation.py
+     python benchmarks/bench_validation.py --against <git ref>   # before/after, side by side
+
+``--against`` checks the ref out in a temporary git worktree and times the same request with that
+tree's ``mockclaude`` (in a child process, alternating with the current tree, best of each).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import timeit
+from pathlib import Path
 
 from mockclaude.protocol import parse_body, validate_messages
 from mockclaude.signatures import Signer
 
 signer = Signer()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tool(name: str) -> dict[str, object]:
@@ -36,19 +48,57 @@ def typical() -> dict[str, object]:
     }
 
 
-def main() -> None:
-    import json
-
+def measure() -> dict[str, float]:
+    """µs per request, best of 5 runs, for each measured call."""
     body = typical()
     raw = json.dumps(body).encode()
     validate_messages(body, version="2023-06-01", signer=signer)  # warm the schema caches
+    out = {}
     for label, fn in (
         ("validate_messages", lambda: validate_messages(body, version="2023-06-01", signer=signer)),
         ("parse_body + validate_messages", lambda: validate_messages(parse_body(raw), version="2023-06-01", signer=signer)),
     ):
         n, _total = timeit.Timer(fn).autorange()
-        best = min(timeit.repeat(fn, number=n, repeat=5)) / n
-        print(f"{label:32s} {best * 1e6:8.1f} µs per request")
+        out[label] = min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e6
+    return out
+
+
+def _child(tree: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import json, bench_validation as b; "
+            "print(json.dumps(b.measure()))")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=tree, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def against(ref: str, rounds: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), ref], check=True)
+        try:
+            best: dict[str, dict[str, float]] = {"before": {}, "after": {}}
+            for _ in range(rounds):  # alternate, so both see the same machine load
+                for name, where in (("before", tree), ("after", ROOT)):
+                    for label, us in _child(where).items():
+                        best[name][label] = min(us, best[name].get(label, us))
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+    print(f"{'µs per request (best of ' + str(rounds) + ' rounds)':32s} {ref[:12]:>12s} {'this tree':>12s} {'speed-up':>9s}")
+    for label, before in best["before"].items():
+        after = best["after"][label]
+        print(f"{label:32s} {before:12.1f} {after:12.1f} {before / after:8.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", metavar="REF", help="also time this git ref (in a temporary worktree)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if args.against:
+        against(args.against, args.rounds)
+        return
+    for label, us in measure().items():
+        print(f"{label:32s} {us:8.1f} µs per request")
 
 
 if __name__ == "__main__":

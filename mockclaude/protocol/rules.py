@@ -62,6 +62,14 @@ def check_before_schema(body: dict[str, Any], version: str, endpoint: str) -> No
     if not isinstance(messages, list):
         return
     allowed = ("user", "assistant") if version == "2023-06-01" else ("user", "assistant", "system")
+    for message in messages:  # the common case: every message a dict with an allowed role
+        if type(message) is not dict:
+            break
+        role = message.get("role")
+        if type(role) is not str or role not in allowed:
+            break
+    else:
+        return
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             continue  # the schema words it
@@ -200,13 +208,26 @@ def check_request(
     info: ModelInfo | None,
     signer: Signer,
 ) -> tuple[int | None, list[dict[str, Any]]]:
-    """All semantic rules, in the documented order. Returns (max_tokens, merged turns)."""
+    """All semantic rules, in the documented order. Returns (max_tokens, merged turns).
+
+    The messages are checked by one fast pass that only proves a request valid
+    (:func:`_messages_fast`); whenever it finds anything wrong (or unusual) it gives up and the
+    precise checks (:func:`_check_messages`) run from the start of the messages, to raise the first
+    broken rule exactly as worded here.
+    """
     messages: list[dict[str, Any]] = body["messages"]
     if not messages:
         raise invalid("messages: at least one message is required")
-
     max_tokens = _max_tokens(body, model_id, info) if endpoint == "messages" else None
+    thinking_on, breakpoints = _check_settings(body, max_tokens, info)
+    turns = _messages_fast(messages, breakpoints, thinking_on, info, signer)
+    if turns is None:
+        turns = _check_messages(messages, breakpoints, thinking_on, info, signer)
+    return max_tokens, turns
 
+
+def _check_settings(body: dict[str, Any], max_tokens: int | None, info: ModelInfo | None) -> tuple[bool, int]:
+    """Thinking, sampling, tools and system; returns (thinking on, cache breakpoints so far)."""
     # --- thinking and sampling
     thinking: Any = body.get("thinking")
     thinking_type = thinking.get("type") if isinstance(thinking, dict) else None
@@ -251,10 +272,18 @@ def check_request(
     system = body.get("system")
     if isinstance(system, list):
         for j, block in enumerate(system):
-            _check_text(block, f"system.{j}", "system")
+            text = block.get("text", "")
+            if type(text) is not str or not text or text.isspace():  # else _check_text passes
+                _check_text(block, f"system.{j}", "system")
             if block.get("cache_control"):
                 breakpoints += 1
+    return thinking_on, breakpoints
 
+
+def _check_messages(
+    messages: list[dict[str, Any]], breakpoints: int, thinking_on: bool, info: ModelInfo | None, signer: Signer
+) -> list[dict[str, Any]]:
+    """The precise message rules, in order (raises the first broken one); returns the merged turns."""
     # --- each message, as sent
     last = len(messages) - 1
     tool_use_ids: set[str] = set()
@@ -305,7 +334,222 @@ def check_request(
     final = _final_dialogue_turn(turns)
     if final is not None and turns[final]["role"] == "assistant":
         _check_prefill(turns[final], info)
-    return max_tokens, turns
+    return turns
+
+
+def _image_ok(block: dict[str, Any]) -> bool:
+    try:
+        _check_image(block, "")
+    except ApiError:
+        return False
+    return True
+
+
+def _nested_ok(block: dict[str, Any], kind: Any) -> int:
+    """Cache breakpoints in the blocks nested in ``block``; -1 when a nested image is bad."""
+    if kind == "document":
+        source = block.get("source")
+        if not (isinstance(source, dict) and source.get("type") == "content"):
+            return 0
+        content = source.get("content")
+    else:
+        content = block.get("content")
+    if not isinstance(content, list):
+        return 0
+    found = 0
+    for inner in content:
+        if inner.get("cache_control"):
+            found += 1
+        if inner.get("type") == "image" and not _image_ok(inner):
+            return -1
+    return found
+
+
+def _messages_fast(
+    messages: list[dict[str, Any]], breakpoints: int, thinking_on: bool, info: ModelInfo | None, signer: Signer
+) -> list[dict[str, Any]] | None:
+    """The merged turns when every message rule holds, else None (then :func:`_check_messages`
+    finds and words the first broken rule). One pass over the messages and their blocks checks the
+    per-message rules, merges the turns and pairs tool_use / tool_result blocks (the same two rules
+    as :func:`_check_tool_pairing`); signatures and the thinking tool loop are checked after it, only
+    when such blocks were seen. Nothing is raised here except by the prefill check, the last rule."""
+    last = len(messages) - 1
+    turns: list[dict[str, Any]] = []
+    turn_role: Any = None
+    merged: list[Any] = []
+    tool_use_ids: set[Any] | None = None
+    tools_seen = thinking_seen = False
+    # tool pairing, over dialogue (non-system) turns:
+    prev_uses: list[Any] | None = None  # tool_use ids of the previous dialogue turn, if an assistant one
+    cur_uses: list[Any] = []  # tool_use ids of the current turn
+    answered: set[Any] = set()  # ids of the current turn's leading run of tool_result blocks
+    run_open = True  # still in that leading run
+    for i, message in enumerate(messages):
+        role = message["role"]
+        content = message["content"]
+        if role != turn_role:
+            # a new turn: the previous one (if a dialogue turn) is complete
+            if turn_role is not None and turn_role != "system":
+                if prev_uses:
+                    for used in prev_uses:
+                        if used not in answered:
+                            return None
+                prev_uses = cur_uses if turn_role == "assistant" else None
+            if role != "system":
+                cur_uses = []
+                if answered:
+                    answered = set()
+                run_open = True
+            turn_role = role
+            new_turn = True
+        else:
+            new_turn = False
+        if type(content) is str:
+            if not content:
+                if i != last or role != "assistant":
+                    return None
+            elif content.isspace():
+                return None
+            run_open = False
+            if new_turn:
+                merged = [{"type": "text", "text": content}]
+                turns.append({"role": role, "content": merged})
+            else:
+                merged.append({"type": "text", "text": content})
+        elif type(content) is list:
+            if not content and (i != last or role != "assistant"):
+                return None
+            for block in content:
+                kind = block.get("type")
+                if block.get("cache_control"):
+                    breakpoints += 1
+                if kind == "text":
+                    run_open = False
+                    text = block.get("text", "")
+                    if type(text) is not str or not text or text.isspace():
+                        return None
+                elif kind == "tool_result":
+                    tools_seen = True
+                    result_id = block["tool_use_id"]
+                    if role == "user" and (not prev_uses or result_id not in prev_uses):
+                        return None
+                    if run_open:
+                        answered.add(result_id)
+                    found = _nested_ok(block, kind)
+                    if found < 0:
+                        return None
+                    breakpoints += found
+                else:
+                    run_open = False
+                    if kind == "tool_use":
+                        tools_seen = True
+                        use_id = block["id"]
+                        if tool_use_ids is None:
+                            tool_use_ids = {use_id}
+                        elif use_id in tool_use_ids:
+                            return None
+                        else:
+                            tool_use_ids.add(use_id)
+                        if role == "assistant":
+                            cur_uses.append(use_id)
+                    elif kind == "image":
+                        if not _image_ok(block):
+                            return None
+                    elif kind == "search_result" or kind == "document":
+                        found = _nested_ok(block, kind)
+                        if found < 0:
+                            return None
+                        breakpoints += found
+                    elif kind == "thinking" or kind == "redacted_thinking":
+                        thinking_seen = True
+            if new_turn:
+                merged = list(content)
+                turns.append({"role": role, "content": merged})
+            else:
+                merged.extend(content)
+        else:
+            return None
+    if breakpoints > MAX_CACHE_BREAKPOINTS:
+        return None
+    if turn_role != "system":  # the last dialogue turn answers the one before; its own tool_use, nothing
+        if prev_uses:
+            for used in prev_uses:
+                if used not in answered:
+                    return None
+        if turn_role == "assistant" and cur_uses:
+            return None
+    elif tools_seen and not _pairing_ok(turns):  # a system turn last: the general walk
+        return None
+    if thinking_seen and not _signatures_ok(turns, signer):
+        return None
+    if thinking_on and tools_seen and not _thinking_loop_ok(turns):
+        return None
+    final = _final_dialogue_turn(turns)
+    if final is not None and turns[final]["role"] == "assistant":
+        _check_prefill(turns[final], info)
+    return turns
+
+
+def _signatures_ok(turns: list[dict[str, Any]], signer: Signer) -> bool:
+    """:func:`_check_signatures` would pass."""
+    latest = next((t for t in range(len(turns) - 1, -1, -1) if turns[t]["role"] == "assistant"), None)
+    for t, turn in enumerate(turns):
+        if turn["role"] != "assistant":
+            continue
+        for block in turn["content"]:
+            kind = block.get("type")
+            if kind == "thinking":
+                verdict = signer.verify(block["thinking"], block["signature"])
+                if verdict is Verdict.FORGED or (verdict is Verdict.MODIFIED and t == latest):
+                    return False
+            elif kind == "redacted_thinking":
+                data = block["data"]
+                if not signer.verify_redacted(data) and signer.verify("", data) is Verdict.FORGED:
+                    return False
+    return True
+
+
+def _pairing_ok(turns: list[dict[str, Any]]) -> bool:
+    """:func:`_check_tool_pairing` would pass (both of its rules, in one walk over the turns)."""
+    prev_uses: list[Any] | None = None  # tool_use ids of the previous dialogue turn, if an assistant one
+    for turn in turns:
+        role = turn["role"]
+        if role == "system":
+            continue
+        blocks = turn["content"]
+        if prev_uses:  # answered by the leading run of tool_result blocks of this turn?
+            answered = set()
+            for block in blocks:
+                if block.get("type") != "tool_result":
+                    break
+                answered.add(block["tool_use_id"])
+            for used in prev_uses:
+                if used not in answered:
+                    return False
+        if role == "assistant":
+            prev_uses = [b["id"] for b in blocks if b.get("type") == "tool_use"]
+        else:
+            if role == "user":
+                available = prev_uses or ()
+                for block in blocks:
+                    if block.get("type") == "tool_result" and block["tool_use_id"] not in available:
+                        return False
+            prev_uses = None
+    return not prev_uses
+
+
+def _thinking_loop_ok(turns: list[dict[str, Any]]) -> bool:
+    """:func:`_check_thinking_loop` would pass."""
+    dialogue = [t for t, turn in enumerate(turns) if turn["role"] != "system"]
+    if len(dialogue) < 2:
+        return True
+    last, before = turns[dialogue[-1]], dialogue[-2]
+    if last["role"] != "user" or turns[before]["role"] != "assistant":
+        return True
+    if not any(b.get("type") == "tool_result" for b in last["content"]):
+        return True
+    blocks = turns[before]["content"]
+    return bool(blocks) and blocks[0].get("type") in ("thinking", "redacted_thinking")
 
 
 def _final_dialogue_turn(turns: list[dict[str, Any]]) -> int | None:

@@ -4,6 +4,7 @@ accept-path agrees with jsonschema."""
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 
 from mockclaude.errors import ApiError
 from mockclaude.protocol import parse_body, validate_messages
-from mockclaude.protocol.schema import _fast, get_validator
+from mockclaude.protocol._fastcheck import compile_closures
+from mockclaude.protocol.schema import _fast, build_schema, get_validator
 
 from .helpers import PNG, SIGNER, thinking_block
 from .test_tutorial import ACCEPTED
@@ -115,11 +117,18 @@ def test_mutated_bodies_only_api_errors(body: Any, version: str, endpoint: str) 
     _validate(body, version, endpoint)
 
 
-@FUZZ
+@settings(FUZZ, max_examples=1500)
 @given(st.one_of(mutated(), st.dictionaries(keys, json_values, max_size=6)),
        st.sampled_from(["2023-06-01", "2026-10-21"]), st.sampled_from(["messages", "count_tokens"]))
 def test_fast_checker_agrees_with_jsonschema(body: Any, version: str, endpoint: str) -> None:
     assert _fast(version, endpoint)(body) == get_validator(version, endpoint).is_valid(body)
+    # and with the previous closure checker (more mutations: tests/protocol/test_fastpath.py)
+    assert _fast(version, endpoint)(body) == _closures(version, endpoint)(body)
+
+
+@functools.cache
+def _closures(version: str, endpoint: str) -> Any:
+    return compile_closures(build_schema(version, endpoint))
 
 
 @FUZZ
