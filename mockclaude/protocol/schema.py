@@ -8,7 +8,7 @@ the ``type`` field and descends only into that one — so an error names the rea
 one dict lookup, and the error path gets the API's tag segment (``content.1.image.source.base64…``).
 
 Accepting a valid body is the hot path: :func:`shape_error` first runs a checker compiled from the
-very same schema into plain closures (see ``_fastcheck``); only when that says "invalid" does
+very same schema into generated Python (see ``_fastcheck``); only when that says "invalid" does
 ``jsonschema`` run, to find and word the error. Tests check that both agree on random input.
 """
 
