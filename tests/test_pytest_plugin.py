@@ -235,9 +235,12 @@ def test_suite_under_xdist_each_worker_its_own_server(
     tests = "\n".join(
         f'''
 def test_{i}(mockclaude):
-    import os, anthropic, pathlib
-    with anthropic.Anthropic(max_retries=0) as client:
-        client.messages.create(model="{MODEL}", max_tokens=8, messages=[{{"role": "user", "content": "n{i}"}}])
+    # plain httpx, not the SDK: each worker would spend ~2 s importing it
+    import os, httpx, pathlib
+    body = {{"model": "{MODEL}", "max_tokens": 8, "messages": [{{"role": "user", "content": "n{i}"}}]}}
+    headers = {{"x-api-key": os.environ["ANTHROPIC_API_KEY"], "anthropic-version": "2023-06-01"}}
+    r = httpx.post(os.environ["ANTHROPIC_BASE_URL"] + "/v1/messages", json=body, headers=headers)
+    assert r.status_code == 200, r.text
     mockclaude.assert_called(1)
     pathlib.Path(os.environ["SEEN_DIR"], "{i}").write_text(os.environ["PYTEST_XDIST_WORKER"] + " " + mockclaude.url)
 '''
