@@ -29,11 +29,19 @@ __all__ = ["PromptCache", "SyntheticResponder", "choose_tools", "instance_for_sc
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
-_WORDS = (
-    "the answer depends on the details you gave; here is a short, deterministic reply from the "
-    "mockclaude synthetic responder so that your client has real text to stream, count, cut and "
-    "display while it is being tested against a faithful double of the Messages API"
-).split()
+_SENTENCES = (
+    "This is a deterministic answer from the mockclaude synthetic responder.",
+    "The same request always gets the same words, on every machine.",
+    "Your client can stream, count, cut and display this text like any other answer.",
+    "Nothing here was written by a model; it is built from a hash of your request.",
+    "Send a different request and the answer changes with it.",
+    "Set max_tokens low to see the answer cut with stop_reason max_tokens.",
+    "Add a stop sequence that appears in your message to see stop_reason stop_sequence.",
+    "Offer tools and name one in your message to see a tool_use block.",
+    "Usage figures count about four characters a token.",
+    "A cassette replays real recorded answers instead of these.",
+)
+
 
 
 _B58_TABLE = bytes(ord(_B58[i % 58]) for i in range(256))
@@ -361,15 +369,15 @@ class SyntheticResponder:
                 f"{b.get('tool_use_id')}{' (error)' if b.get('is_error') else ''}: {_snippet(_result_text(b), 120)}"
                 for b in results
             )
-            text = f"Based on the tool results — {quoted} — here is the answer. " + self._filler(digest, 8)
+            text = f"Based on the tool results — {quoted} — here is the answer. " + self._filler(digest, 1)
         elif calls:
             names = ", ".join(t["name"] for t in calls)
             text = f"I'll use {names} to help with that."
         elif prefill:
-            text = " " + self._filler(digest, 12)
+            text = " " + self._filler(digest, 2)
         else:
             quoted = _snippet(user_text) or "your message"
-            text = f"Mock answer to: {quoted} " + self._filler(digest, 10 + digest[0] % 30)
+            text = f"Mock answer to: {quoted} " + self._filler(digest, 1 + digest[0] % 4)
 
         max_tokens = req.max_tokens if req.max_tokens is not None else 4096
         stop_reason = "tool_use" if calls else "end_turn"
@@ -430,6 +438,14 @@ class SyntheticResponder:
 
     @staticmethod
     def _filler(digest: bytes, n: int) -> str:
-        words = [_WORDS[(digest[i % len(digest)] + i * 7) % len(_WORDS)] for i in range(n)]
-        sentence = " ".join(words)
-        return sentence[:1].upper() + sentence[1:] + "."
+        """``n`` distinct sentences, chosen and ordered by the request's digest."""
+        start, step = digest[1] % len(_SENTENCES), 1 + digest[2] % (len(_SENTENCES) - 1)
+        picked: list[str] = []
+        i = start
+        while len(picked) < min(n, len(_SENTENCES)):
+            if _SENTENCES[i] not in picked:
+                picked.append(_SENTENCES[i])
+            i = (i + step) % len(_SENTENCES)
+            if i == start:
+                step, i = 1, (i + 1) % len(_SENTENCES)
+        return " ".join(picked)
