@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from mockclaude.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse
+from mockclaude.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse  # noqa: E402
 
 MODEL = "claude-haiku-4-5"
 HEADERS = {"content-type": "application/json", "x-api-key": "sk-bench", "anthropic-version": "2023-06-01"}

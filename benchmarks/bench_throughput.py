@@ -100,7 +100,7 @@ def main() -> None:
     results: dict[tuple[str, str], list[float]] = {}
     try:
         for mode in ("json", "sse"):
-            for name, (_, port) in servers.items():  # warm-up
+            for _name, (_, port) in servers.items():  # warm-up
                 wrk(port, scripts[mode], 1, args.connections)
             for _ in range(args.rounds):
                 for name, (_, port) in servers.items():

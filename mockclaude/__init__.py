@@ -29,7 +29,20 @@ _EXPORTS = {
     "faults": None,  # the module itself: mockclaude.faults.rate_limited(...)
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "ApiError",
+    "CassetteError",
+    "CassetteNotFoundError",
+    "ConfigError",
+    "MockClaude",
+    "MockClaudeApp",
+    "MockClaudeError",
+    "Settings",
+    "UnmatchedRequestError",
+    "__version__",
+    "create_app",
+    "faults",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import faults

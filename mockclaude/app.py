@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -71,7 +71,7 @@ class Exchange:
 class _RateLimitHeaders:
     """Plausible ``anthropic-ratelimit-*`` headers, recomputed at most once a second."""
 
-    LIMITS = {"requests": 4_000, "tokens": 2_000_000, "input-tokens": 2_000_000, "output-tokens": 400_000}
+    LIMITS: ClassVar[dict[str, int]] = {"requests": 4_000, "tokens": 2_000_000, "input-tokens": 2_000_000, "output-tokens": 400_000}
 
     def __init__(self) -> None:
         self._second = -1
@@ -258,10 +258,11 @@ class MockClaudeApp:
             ex.fault = self.faults.select(ex)
             if ex.fault is not None:
                 entry.fault = ex.fault.describe()
-                early = await ex.fault.before(ex, self)
+                early: Response | None = await ex.fault.before(ex, self)
                 if early is not None:
                     return early
-                return ex.fault.finish(await produce(ex), ex, self)
+                finished: Response = ex.fault.finish(await produce(ex), ex, self)
+                return finished
             return await produce(ex)
         except ApiError as err:
             return self.error_response(err, request_id, entry)

@@ -71,7 +71,8 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", help="log every request (slower)")
-    return p
+    parser: argparse.ArgumentParser = p
+    return parser
 
 
 def _settings_from_args(args: argparse.Namespace) -> Settings:

@@ -63,7 +63,7 @@ class ApiError(Exception):
         status: int,
         message: str,
         *,
-        type: str | None = None,  # noqa: A002 - mirrors the wire field
+        type: str | None = None,
         headers: dict[str, str] | None = None,
         details: dict[str, Any] | None = None,
         edge: bool = False,

@@ -170,7 +170,7 @@ def events_from_message(message: dict[str, Any], *, chunk: int = 24, pings: bool
     usage = dict(message.get("usage") or {})
     start_usage = dict(usage)
     start_usage["output_tokens"] = min(1, int(usage.get("output_tokens", 0) or 0))
-    start_msg = {
+    start_msg: dict[str, Any] = {
         "id": message.get("id"),
         "type": "message",
         "role": "assistant",

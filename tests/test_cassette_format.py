@@ -249,7 +249,7 @@ def test_missing_file() -> None:
 
 
 def test_missing_file_in_mode_none_fails_at_startup(tmp_path: Path) -> None:
-    with pytest.raises(CassetteNotFoundError, match="c.yaml"):
+    with pytest.raises(CassetteNotFoundError, match=r"c.yaml"):
         MockClaude(cassette=tmp_path / "c.yaml")
 
 
@@ -289,7 +289,7 @@ def test_match_on_fields_and_ignore_fields() -> None:
 
 
 def test_unknown_matcher_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="unknown matcher 'bdy'.*valid matchers"):
+    with pytest.raises(ConfigError, match=r"unknown matcher 'bdy'.*valid matchers"):
         Matcher(("method", "bdy"))
     Matcher(("body.some_new_field",))  # any field through body.NAME
 

@@ -50,7 +50,7 @@ def test_record_then_replay_round_trip_through_the_sdk(tmp_path: Path, upstream:
             with client.messages.stream(
                 model=MODEL,
                 max_tokens=100,
-                messages=messages[:0] + [{"role": "user", "content": "Stream me a short poem."}],
+                messages=[*messages[:0], {"role": "user", "content": "Stream me a short poem."}],
             ) as stream:
                 streamed_text = "".join(stream.text_stream)
                 streamed = stream.get_final_message()

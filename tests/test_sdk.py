@@ -130,7 +130,7 @@ def test_tool_loop_with_thinking(client: anthropic.Anthropic) -> None:
     thinking = {"type": "enabled", "budget_tokens": 2048}
     messages: list[dict] = [{"role": "user", "content": "What's the weather in Tokyo?"}]
     first = client.messages.create(model=MODEL, max_tokens=4096, thinking=thinking, tools=[WEATHER], messages=messages)
-    assert [b.type for b in first.content][0] == "thinking"
+    assert next(b.type for b in first.content) == "thinking"
     assert first.content[0].signature
     tool_use = next(b for b in first.content if b.type == "tool_use")
     messages += [

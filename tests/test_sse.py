@@ -28,7 +28,7 @@ def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-@pytest.mark.parametrize("name", COMPLETE + ["midstream_error.sse"])
+@pytest.mark.parametrize("name", [*COMPLETE, "midstream_error.sse"])
 def test_fixture_round_trips_byte_for_byte(name: str) -> None:
     raw = fixture_bytes(name)
     events = decode_all(raw)
@@ -80,7 +80,7 @@ def test_decoder_survives_any_chunking_and_line_ending(name: str, cuts: list[int
     raw = fixture_bytes(name).decode().replace("\n", newline).encode()
     expected = decode_all(fixture_bytes(name))
     points = sorted({c % len(raw) for c in cuts})
-    pieces = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)])]
+    pieces = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)], strict=False)]
     dec = Decoder()
     got = [ev for piece in pieces for ev in dec.feed(piece)] + dec.close()
     assert got == expected

@@ -192,7 +192,7 @@ def _diff_detail(path: str, a: Any, b: Any, depth: int = 0) -> str:
     if depth < 6 and isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return f"{path}: {len(a)} items, recorded {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             if canonical(x) != canonical(y):
                 return _diff_detail(f"{path}.{i}", x, y, depth + 1)
     return f"{path}: {_short(a)} != recorded {_short(b)}"
@@ -262,7 +262,7 @@ class Index:
         best: list[tuple[int, int]] = []  # (failed count, position)
         fewest = len(names) + 1
         for pos, parts in enumerate(self._parts):
-            failed = sum(1 for a, b in zip(mine, parts) if a != b)
+            failed = sum(1 for a, b in zip(mine, parts, strict=False) if a != b)
             if failed < fewest:
                 fewest, best = failed, [(failed, pos)]
             elif failed == fewest and len(best) < 64:
@@ -270,7 +270,7 @@ class Index:
         out: list[Candidate] = []
         for _, pos in best:
             parts = self._parts[pos]
-            failed_names = [n for n, a, b in zip(names, mine, parts) if a != b]
+            failed_names = [n for n, a, b in zip(names, mine, parts, strict=False) if a != b]
             it = self.interactions[pos]
             diffs = (
                 self.matcher.differences(req, self.view(it))

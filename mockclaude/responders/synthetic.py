@@ -291,7 +291,7 @@ class PromptCache:
                 if expiry is not None and expiry > now:
                     read = max(read, tokens)
             created = 0
-            last_digest, last_tokens, last_ttl = points[-1]
+            __, last_tokens, last_ttl = points[-1]
             if last_tokens > read and last_tokens >= self.min_tokens:
                 created = last_tokens - read
                 key = "ephemeral_1h_input_tokens" if last_ttl == "1h" else "ephemeral_5m_input_tokens"
@@ -338,7 +338,7 @@ class SyntheticResponder:
         last = messages[-1] if messages else {"role": "user", "content": []}
         # A final assistant turn is a prefill: the answer continues it.
         prefill = last.get("role") == "assistant"
-        last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {"content": []})
+        last_user: dict[str, Any] = next((m for m in reversed(messages) if m.get("role") == "user"), {"content": []})
         results = _tool_results(last_user)
         user_text = _user_text(last_user)
 

@@ -204,7 +204,7 @@ class UpstreamResponder:
         )
         try:
             await self._record(exchange, resp, response)
-        except Exception as err:  # noqa: BLE001 - the client has its answer already: keep it, say it loudly
+        except Exception as err:
             log.error("mockclaude: could not save the recording to %s: %s", self.cassette.path, err)
             self.errors.append(f"{type(err).__name__}: {err}")
 

@@ -391,7 +391,7 @@ def test_fast_rules_decide_like_the_precise_rules(case: tuple[dict[str, Any], st
 
 
 def test_valid_corpus_takes_the_fast_pass() -> None:
-    for body, version in [*((b, "2023-06-01") for b in CORPUS), *((b, "2026-10-21") for b in CORPUS_2026)]:
+    for body, _version in [*((b, "2023-06-01") for b in CORPUS), *((b, "2026-10-21") for b in CORPUS_2026)]:
         info = rules.check_model(body["model"], strict=False)
         thinking_on, breakpoints = rules._check_settings(body, body["max_tokens"], info)
         turns = rules._messages_fast(body["messages"], breakpoints, thinking_on, info, SIGNER)

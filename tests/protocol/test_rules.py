@@ -207,7 +207,7 @@ def test_pairing_happens_after_merging() -> None:
     ]
     v = ok(req(messages=msgs))
     assert [t["role"] for t in v.messages] == ["user", "assistant", "user"]
-    bad = msgs[:3] + [{"role": "user", "content": [tool_result("toolu_A"), tool_result("toolu_C")]}]
+    bad = [*msgs[:3], {"role": "user", "content": [tool_result("toolu_A"), tool_result("toolu_C")]}]
     assert message(req(messages=bad)) == (
         "messages.3.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_C. Each "
         "`tool_result` block must have a corresponding `tool_use` block in the previous message."
