@@ -251,10 +251,10 @@ class MockClaudeApp:
                 await self._admit(request, endpoint, request_id, ex)
             except ApiError as err:
                 # The parsed body (if it parsed) is journaled too: a test shows what was rejected.
-                entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.body)
+                entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.raw)
                 entry.source = "error"
                 return self.error_response(err, request_id, entry)
-            entry = ex.entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.body)
+            entry = ex.entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.raw)
             ex.fault = self.faults.select(ex)
             if ex.fault is not None:
                 entry.fault = ex.fault.describe()

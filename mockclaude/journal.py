@@ -6,6 +6,7 @@ request goes through the pipeline; headers are redacted when the entry is made.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import deque
@@ -17,16 +18,24 @@ from .redact import DEFAULT_REDACT, redact_headers
 __all__ = ["Journal", "JournalEntry"]
 
 
+_UNPARSED = object()
+
+
 @dataclass(slots=True)
 class JournalEntry:
-    """One request as the double saw it, and what it answered."""
+    """One request as the double saw it, and what it answered.
+
+    The body is kept as the bytes that arrived and parsed on first access to :attr:`body`: a full
+    journal of parsed bodies would be millions of objects for the garbage collector to walk on
+    every full collection, which slows the whole server down.
+    """
 
     seq: int
     request_id: str
     method: str
     path: str
     headers: dict[str, str]
-    body: Any
+    raw_body: bytes | None
     arrived: float  # wall clock (time.time())
     monotonic: float  # for gaps between requests (retry back-off checks)
     fault: str | None = None
@@ -36,6 +45,21 @@ class JournalEntry:
     response_headers: dict[str, str] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # the API error answered, if any
     notes: list[str] = field(default_factory=list)
+    _body: Any = _UNPARSED
+
+    @property
+    def body(self) -> Any:
+        """The request body as JSON (None when there was none; the text when it was not JSON)."""
+        if self._body is _UNPARSED:
+            raw = self.raw_body
+            if not raw:
+                self._body = None
+            else:
+                try:
+                    self._body = json.loads(raw)
+                except (ValueError, RecursionError):
+                    self._body = raw.decode("utf-8", "replace")
+        return self._body
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,7 +90,7 @@ class Journal:
         self._seq = 0
         self.redact = redact
 
-    def start(self, request_id: str, method: str, path: str, headers: Any, body: Any) -> JournalEntry:
+    def start(self, request_id: str, method: str, path: str, headers: Any, raw_body: bytes | None) -> JournalEntry:
         with self._lock:
             self._seq += 1
             entry = JournalEntry(
@@ -75,7 +99,7 @@ class Journal:
                 method=method,
                 path=path,
                 headers=redact_headers(headers, self.redact),
-                body=body,
+                raw_body=raw_body,
                 arrived=time.time(),
                 monotonic=time.monotonic(),
             )
