@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -44,7 +45,11 @@ FAULT_HEADER = "x-mockclaude-fault"
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Compact JSON, UTF-8, as the API writes it."""
+    try:
+        return orjson.dumps(obj)
+    except TypeError:  # what orjson will not write (an int over 64 bits, a non-str key)
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 @dataclass(slots=True)
@@ -156,6 +161,12 @@ class MockClaudeApp:
             # uvicorn's own send: connection faults reach the transport through it (faults/inject.py)
             scope["mockclaude.send"] = send
             try:
+                if scope["path"] == "/v1/messages" and scope["method"] == "POST":
+                    # The hot path skips routing and Starlette's middleware: _handle answers every
+                    # error itself, as the API would.
+                    response = await self.messages(Request(scope, receive))
+                    await response(scope, receive, send)
+                    return
                 await self.router(scope, receive, send)
             except ConnectionError:
                 # An injected connection fault with no socket to drop (in-process transport): the

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 __all__ = [
     "Accumulator",
     "Decoder",
@@ -32,7 +34,10 @@ __all__ = [
 
 def dumps(obj: Any) -> str:
     """Compact JSON as the API writes it (no spaces, UTF-8 kept)."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return orjson.dumps(obj).decode("utf-8")
+    except TypeError:  # what orjson will not write (an int over 64 bits, a non-str key)
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)

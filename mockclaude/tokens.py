@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 __all__ = ["count_blocks", "count_request", "count_text", "count_tools"]
 
 MESSAGE_OVERHEAD = 3
@@ -19,6 +21,19 @@ TOOLS_PREAMBLE = 300  # tool use adds a system preamble on the real API, a few h
 IMAGE_TOKENS = 1_568  # about what a 1092x1092 image costs
 DOCUMENT_TOKENS = 2_000
 THINKING_PREAMBLE = 0
+
+
+def _json_len(value: Any) -> int:
+    """Characters of ``value`` as compact JSON (UTF-8 bytes: a stable, cheap measure)."""
+    try:
+        return len(orjson.dumps(value))
+    except TypeError:
+        return len(json.dumps(value, separators=(",", ":")))
+
+
+def tool_tokens(tool: Any) -> int:
+    """What one tool definition costs."""
+    return TOOL_OVERHEAD + (_json_len(tool) + 3) // 4
 
 
 def count_text(text: str) -> int:
@@ -42,9 +57,7 @@ def _count_block(block: Any) -> int:
             return BLOCK_OVERHEAD + count_text(source.get("data") or "")
         return DOCUMENT_TOKENS
     if btype in ("tool_use", "server_tool_use"):
-        return BLOCK_OVERHEAD + count_text(block.get("name") or "") + count_text(
-            json.dumps(block.get("input"), separators=(",", ":"))
-        )
+        return BLOCK_OVERHEAD + count_text(block.get("name") or "") + (_json_len(block.get("input")) + 3) // 4
     if btype == "tool_result":
         content = block.get("content")
         if isinstance(content, str):
@@ -55,7 +68,7 @@ def _count_block(block: Any) -> int:
         return 0
     if btype == "redacted_thinking":
         return 0
-    return BLOCK_OVERHEAD + count_text(json.dumps(block, separators=(",", ":")))
+    return BLOCK_OVERHEAD + (_json_len(block) + 3) // 4
 
 
 def count_blocks(blocks: Any) -> int:
@@ -69,7 +82,7 @@ def count_tools(tools: list[dict[str, Any]]) -> int:
         return 0
     total = TOOLS_PREAMBLE
     for tool in tools:
-        total += TOOL_OVERHEAD + count_text(json.dumps(tool, separators=(",", ":")))
+        total += tool_tokens(tool)
     return total
 
 

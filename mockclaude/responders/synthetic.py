@@ -22,8 +22,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from ..signatures import Signer
-from ..tokens import count_blocks, count_request, count_text
+from ..tokens import count_blocks, count_request, count_text, tool_tokens
 
 __all__ = ["PromptCache", "SyntheticResponder", "choose_tools", "instance_for_schema"]
 
@@ -264,13 +266,13 @@ class PromptCache:
             cc = item.get("cache_control")
             plain = {k: v for k, v in item.items() if k != "cache_control"} if cc else item
             h.update(kind.encode())
-            h.update(json.dumps(plain, sort_keys=True, separators=(",", ":")).encode())
+            h.update(orjson.dumps(plain, option=orjson.OPT_SORT_KEYS))
             tokens += cost
             if cc:
                 out.append((h.copy().hexdigest(), tokens, (cc or {}).get("ttl", "5m")))
 
         for tool in tools:
-            feed("tool", tool, 8 + count_text(json.dumps(tool, separators=(",", ":"))))
+            feed("tool", tool, tool_tokens(tool))
         for block in system:
             feed("system", block, count_blocks([block]))
         for message in messages:
