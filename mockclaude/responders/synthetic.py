@@ -308,14 +308,30 @@ class PromptCache:
 
 # --- the responder -----------------------------------------------------------------------------
 
-_STREAM_FLAG = re.compile(rb'(,\s*"stream"\s*:\s*(?:true|false))|("stream"\s*:\s*(?:true|false)\s*,?\s*)')
+_STREAM_FLAG = re.compile(rb'"stream"\s*:\s*(?:true|false)')
+_WS = b" \t\r\n"
+
+
+def _without_stream_flag(raw: bytes) -> bytes:
+    """``raw`` less a top-level-looking ``"stream": true|false`` member and its comma."""
+    m = _STREAM_FLAG.search(raw)  # a literal prefix: a fast scan
+    if m is None:
+        return raw
+    start, end = m.start(), m.end()
+    before = raw[:start].rstrip(_WS)
+    if before.endswith(b","):  # `…, "stream": true` -> `…`
+        return before[:-1] + raw[end:]
+    after = raw[end:].lstrip(_WS)
+    if after.startswith(b","):  # `{"stream": true, …` -> `{…`
+        after = after[1:].lstrip(_WS)
+    return before + after
 
 
 def request_digest(body: dict[str, Any], raw: bytes | None) -> bytes:
     """What makes an answer: the request bytes, less the ``stream`` flag (a request streamed or
     not gets the same message). Without the bytes, a canonical JSON form of the body."""
     if raw is not None:
-        return hashlib.sha256(_STREAM_FLAG.sub(b"", raw) if b'"stream"' in raw else raw).digest()
+        return hashlib.sha256(_without_stream_flag(raw) if b'"stream"' in raw else raw).digest()
     canon = json.dumps({k: v for k, v in body.items() if k != "stream"}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode("utf-8", "surrogatepass")).digest()
 
