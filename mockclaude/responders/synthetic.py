@@ -422,7 +422,7 @@ class SyntheticResponder:
             if not isinstance(tool_input, dict):
                 tool_input = {}
             tid = "toolu_01" + _b58(hashlib.sha256(digest + bytes([i])).digest(), 22)
-            cost = 1 + count_text(tool["name"]) + count_text(json.dumps(tool_input))
+            cost = 1 + count_text(tool["name"]) + (len(orjson.dumps(tool_input)) + 3) // 4
             if out_tokens + cost > max_tokens:
                 stop_reason = "max_tokens"
                 break
