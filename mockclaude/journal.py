@@ -82,12 +82,21 @@ class JournalEntry:
 
 
 class Journal:
-    """A bounded, thread-safe log of requests, oldest first."""
+    """A bounded, thread-safe log of requests, oldest first.
 
-    def __init__(self, maxlen: int = 10_000, redact: tuple[str, ...] = DEFAULT_REDACT) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+    Bounded twice: at most ``maxlen`` entries, and at most ``max_bytes`` of request bodies (a run of
+    30 MB requests must not keep gigabytes alive); the oldest entries go first.
+    """
+
+    def __init__(
+        self, maxlen: int = 10_000, redact: tuple[str, ...] = DEFAULT_REDACT, max_bytes: int = 256 * 1024 * 1024
+    ) -> None:
+        self._entries: deque[JournalEntry] = deque()
         self._lock = threading.Lock()
         self._seq = 0
+        self._bytes = 0
+        self.maxlen = maxlen
+        self.max_bytes = max_bytes
         self.redact = redact
 
     def start(self, request_id: str, method: str, path: str, headers: Any, raw_body: bytes | None) -> JournalEntry:
@@ -103,7 +112,11 @@ class Journal:
                 arrived=time.time(),
                 monotonic=time.monotonic(),
             )
-            self._entries.append(entry)
+            entries = self._entries
+            entries.append(entry)
+            self._bytes += len(raw_body or b"")
+            while len(entries) > self.maxlen or (self._bytes > self.max_bytes and len(entries) > 1):
+                self._bytes -= len(entries.popleft().raw_body or b"")
         return entry
 
     def entries(self) -> list[JournalEntry]:
@@ -113,6 +126,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
