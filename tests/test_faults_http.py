@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -21,18 +20,6 @@ from mockclaude import MockClaude, faults
 MODEL = "claude-sonnet-4-6"
 MSG = [{"role": "user", "content": "hello there"}]
 HEADERS = {"x-api-key": "test", "anthropic-version": "2023-06-01", "content-type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockClaude]:
-    with MockClaude() as mock:
-        yield mock
-
-
-@pytest.fixture
-def mock(server: MockClaude) -> MockClaude:
-    server.reset()
-    return server
 
 
 def sdk(mock: MockClaude, retries: int = 0, **kw: Any) -> anthropic.Anthropic:

@@ -49,3 +49,15 @@ def tool(name: str = "get_weather", **extra: Any) -> dict[str, Any]:
 
 def thinking_block(text: str = "Let me think.") -> dict[str, Any]:
     return {"type": "thinking", "thinking": text, "signature": SIGNER.sign(text)}
+
+
+def json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path in a JSON value (the root first): keys of objects, indexes of arrays."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += json_paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += json_paths(v, (*prefix, i))
+    return out

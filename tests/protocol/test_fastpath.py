@@ -23,7 +23,7 @@ from mockclaude.protocol import _fastcheck, rules
 from mockclaude.protocol.schema import ENDPOINTS, _fast, build_schema, get_validator
 from mockclaude.protocol.versions import KNOWN_VERSIONS
 
-from .helpers import GIF, JPEG, MODEL, PNG, SIGNER, thinking_block
+from .helpers import GIF, JPEG, MODEL, PNG, SIGNER, json_paths, thinking_block
 from .test_fuzz import RICH, SEEDS
 
 VERSIONS = sorted(KNOWN_VERSIONS)
@@ -135,17 +135,6 @@ EDGE = [None, True, False, 0, -1, 1, 1.5, 1024.0, 1023, 1024, 2**63, -(2**63), f
         " ", "x" * 129, "toolu.1", "srvtoolu_1", "1024", [], {}, [[]], [{}], {"type": None}, {"type": 5}]
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
 def _at(body: Any, path: tuple[Any, ...]) -> Any:
     for p in path:
         body = body[p]
@@ -172,7 +161,7 @@ def _retyped(value: Any) -> list[Any]:
 def shape_mutated(draw: st.DrawFn, corpus: list[dict[str, Any]] = CORPUS) -> Any:
     body = copy.deepcopy(draw(st.sampled_from(corpus)))
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(body)))
+        path = draw(st.sampled_from(json_paths(body)))
         if not path:
             continue
         parent, key = _at(body, path[:-1]), path[-1]
@@ -238,7 +227,7 @@ def test_generated_checker_agrees_on_every_single_path_mutation(version: str, en
     """Exhaustive over the rich bodies: every path dropped, retyped and set to each edge value."""
     for seed in (RICH, _blocks_body(), _thinking_loop_body(), *(CORPUS_2026 if version != "2023-06-01" else [])):
         _agree(seed, version, endpoint)
-        for path in _paths(seed)[1:]:
+        for path in json_paths(seed)[1:]:
             values = [*_retyped(_at(seed, path)), *EDGE, "text", "custom", "ephemeral"]
             for value in [*values, ...]:
                 body, value = copy.deepcopy((seed, value))

@@ -15,7 +15,7 @@ from mockclaude.protocol import parse_body, validate_messages
 from mockclaude.protocol._fastcheck import compile_closures
 from mockclaude.protocol.schema import _fast, build_schema, get_validator
 
-from .helpers import PNG, SIGNER, thinking_block
+from .helpers import PNG, SIGNER, json_paths, thinking_block
 from .test_tutorial import ACCEPTED
 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=8)
@@ -52,17 +52,6 @@ def _validate(body: Any, version: str = "2023-06-01", endpoint: str = "messages"
         assert e.status in (400, 404) and e.message
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
 def _set(body: Any, path: tuple[Any, ...], value: Any) -> Any:
     if not path:
         return value
@@ -78,7 +67,7 @@ def _set(body: Any, path: tuple[Any, ...], value: Any) -> Any:
 def mutated(draw: st.DrawFn) -> Any:
     body = draw(st.sampled_from(SEEDS))
     for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(body)
+        paths = json_paths(body)
         path = draw(st.sampled_from(paths))
         action = draw(st.integers(0, 3))
         if action == 0:
