@@ -106,6 +106,9 @@ class MockClaudeApp:
         self.on_unmatched: list[Callable[[Any], None]] = []  # hooks for the pytest plugin
         # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
         self.unmatched: list[Any] = []
+        from .batches import BatchStore
+
+        self.batches = BatchStore(self)
         self.configure(settings or Settings())
 
     def configure(self, settings: Settings) -> None:
@@ -153,6 +156,7 @@ class MockClaudeApp:
             Route("/_mockclaude/requests", self.journal_view, methods=["GET", "DELETE"]),
             Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
         ]
+        routes.extend(self.batches.routes())
         routes.extend(self.faults.routes(self))
         return routes
 
@@ -179,8 +183,9 @@ class MockClaudeApp:
             await self.router(scope, receive, send)
 
     def reset(self) -> None:
-        """Forget the journal, the prompt cache and queued faults (cassettes are kept)."""
+        """Forget the journal, the prompt cache, queued faults and batches (cassettes are kept)."""
         self.journal.clear()
+        self.batches.clear()
         self.prompt_cache.clear()
         self.faults.clear()
         self.unmatched.clear()
