@@ -267,10 +267,10 @@ class MockClaudeApp:
                 await self._admit(request, endpoint, request_id, ex)
             except ApiError as err:
                 # The parsed body (if it parsed) is journaled too: a test shows what was rejected.
-                entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.raw)
+                entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
                 entry.source = "error"
                 return self.error_response(err, request_id, entry)
-            entry = ex.entry = self.journal.start(request_id, request.method, request.url.path, request.headers, ex.raw)
+            entry = ex.entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
             ex.fault = self.faults.select(ex)
             if ex.fault is not None:
                 entry.fault = ex.fault.describe()
@@ -384,7 +384,7 @@ class MockClaudeApp:
 
     async def _simple(self, request: Request, produce: Callable[[], Any]) -> Response:
         request_id = new_request_id()
-        entry = self.journal.start(request_id, request.method, request.url.path, request.headers, None)
+        entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, None)
         try:
             protocol.check_headers(
                 request.headers,

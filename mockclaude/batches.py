@@ -93,7 +93,7 @@ class BatchStore:
         app = self.app
         request_id = new_request_id()
         raw = await request.body() if body else b""
-        entry = app.journal.start(request_id, request.method, request.url.path, request.headers, raw or None)
+        entry = app.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)
         entry.source = "batches"
         try:
             meta = protocol.check_headers(

@@ -24,14 +24,12 @@ __all__ = [
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
+_B58_TABLE = bytes(ord(_B58[i % 58]) for i in range(256))
+
+
 def new_request_id() -> str:
     """A fresh id in the shape of the real ones (``req_011C…``), random per request."""
-    num = int.from_bytes(os.urandom(15), "big")
-    out = []
-    for _ in range(20):
-        num, r = divmod(num, 58)
-        out.append(_B58[r])
-    return "req_011C" + "".join(out)
+    return "req_011C" + os.urandom(20).translate(_B58_TABLE).decode("ascii")
 
 
 # The error type the API uses for each status it answers with.

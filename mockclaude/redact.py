@@ -51,10 +51,16 @@ def redact_headers(
 ) -> dict[str, str]:
     """A plain dict of the headers (names lower-cased) with secret values replaced by ``[REDACTED]``."""
     exact, prefixes = _matcher(names)
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    raw = getattr(headers, "raw", None)  # starlette's Headers: the ASGI byte pairs, names already lower
+    if raw is not None:
+        items: Iterable[tuple[str, str]] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+    elif isinstance(headers, Mapping):
+        items = headers.items()
+    else:
+        items = headers
     out: dict[str, str] = {}
     for name, value in items:
         low = name.lower()
-        secret = low in exact or any(low.startswith(p) for p in prefixes)
+        secret = low in exact or (bool(prefixes) and low.startswith(prefixes))
         out[low] = REDACTED if secret else value
     return out

@@ -35,6 +35,7 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", access_log: bool = F
         lifespan="off",
         log_level=log_level,
         access_log=access_log,
+        proxy_headers=False,  # nothing sits in front of a test double; the middleware costs per request
         timeout_graceful_shutdown=2,
         **kw,
     )
