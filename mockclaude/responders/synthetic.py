@@ -190,6 +190,28 @@ def instance_for_schema(schema: Any, hint: str = "", depth: int = 0) -> Any:
     return text
 
 
+_INSTANCES: dict[bytes, bytes] = {}
+
+
+def _tool_input(schema: Any) -> Any:
+    """:func:`instance_for_schema`, remembered per schema (tools repeat on every turn of a loop)."""
+    try:
+        key = orjson.dumps(schema)
+    except TypeError:
+        return instance_for_schema(schema)
+    cached = _INSTANCES.get(key)
+    if cached is None:
+        value = instance_for_schema(schema)
+        try:
+            cached = orjson.dumps(value)
+        except TypeError:  # e.g. a const too big for orjson: not remembered
+            return value
+        if len(_INSTANCES) >= 4096:
+            _INSTANCES.clear()
+        _INSTANCES[key] = cached
+    return orjson.loads(cached)  # a fresh copy: answers never share objects
+
+
 def _string_for_pattern(pattern: str) -> str | None:
     """A few candidates for common patterns; None when none matches (the hint is kept then)."""
     for candidate in ("mock", "a", "A", "0", "1", "abc123", "mock-1", "mock_1", "2026-01-01", "user@example.com"):
@@ -418,7 +440,7 @@ class SyntheticResponder:
             out_tokens += count_text(text)
 
         for i, tool in enumerate(calls):
-            tool_input = instance_for_schema(tool.get("input_schema") or {"type": "object"})
+            tool_input = _tool_input(tool.get("input_schema") or {"type": "object"})
             if not isinstance(tool_input, dict):
                 tool_input = {}
             tid = "toolu_01" + _b58(hashlib.sha256(digest + bytes([i])).digest(), 22)
