@@ -104,6 +104,11 @@ def test_malformed_specs_are_refused_with_the_reason(spec: str, reason: str) -> 
     assert isinstance(info.value, ConfigError)
 
 
+def test_an_integer_too_large_for_a_float_is_refused_not_raised() -> None:
+    with pytest.raises(FaultSpecError, match="seconds: expected a finite number"):
+        Fault.coerce({"kind": "stall", "seconds": 10**400})
+
+
 def test_constructors_match_the_grammar() -> None:
     assert faults.rate_limited(retry_after=2) == faults.parse("429:retry-after=2")
     assert faults.rate_limited(retry_after_ms=200, times=2) == faults.parse("429:times=2:retry-after-ms=200")

@@ -73,6 +73,8 @@ def _float(lo: float | None = 0.0, hi: float | None = None) -> Callable[[Any], f
             x = float(v.strip() if isinstance(v, str) else v)
         except (TypeError, ValueError):
             raise ValueError(f"expected a number, got {v!r}") from None
+        except OverflowError:  # an int too large for a float (the admin API's JSON, Python callers)
+            x = math.inf
         if not math.isfinite(x):
             raise ValueError(f"expected a finite number, got {v!r}")
         if lo is not None and x < lo:
