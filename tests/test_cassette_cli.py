@@ -103,3 +103,15 @@ def test_dispatch_from_the_main_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert "plain_answer.yaml: 1 interaction(s)" in capsys.readouterr().out
     assert cli_main(["cassette", "ls", "/nonexistent.yaml"]) == 1
     assert "cassette file not found" in capsys.readouterr().err
+
+
+def test_redact_and_lint_cover_the_query_string(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    c = Cassette.load(EXAMPLES / "plain_answer.yaml")
+    c[0].request.query = "beta=true&key=sk-ant-api03-querykey12345"
+    c.save(path)
+    code, out = run("lint", str(path))
+    assert code == 1 and "request.query contains an API key" in out
+    assert run("redact", str(path))[0] == 0
+    assert "querykey" not in path.read_text()
+    assert Cassette.load(path)[0].request.query == "beta=true&key=[REDACTED]"

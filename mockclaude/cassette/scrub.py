@@ -124,6 +124,7 @@ def scrub_interaction(
     it.response.headers = {
         k: (REDACTED if is_secret(k, names) else _scrub_text(v, vals)) for k, v in it.response.headers.items()
     }
+    it.request.query = _scrub_text(it.request.query, vals)
     it.request.body = _scrub_json(it.request.body, vals)
     r = it.response
     if r.body is not None:
@@ -168,6 +169,7 @@ def find_secrets(it: Interaction, redact: Iterable[str] = DEFAULT_REDACT) -> lis
             for i, v in enumerate(obj):
                 walk(v, f"{where}.{i}")
 
+    walk(it.request.query, "request.query")
     walk(it.request.body, "request.body")
     walk(it.response.body, "response.body")
     for i, ev in enumerate(it.response.events or []):
