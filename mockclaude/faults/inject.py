@@ -57,6 +57,8 @@ TYPE_STATUS: dict[str, int] = {
     "timeout_error": 504,
     "overloaded_error": 529,
 }
+# error.type -> the message the API sends with it (the first status of a type wins: reversed)
+_TYPE_MESSAGES: dict[str, str] = dict(reversed(HTTP_MESSAGES.values()))
 _DROP_WAIT = 2.0  # seconds to wait for uvicorn to notice a connection we closed
 
 
@@ -64,8 +66,9 @@ class ConnectionFault(MockClaudeError, ConnectionError):
     """Raised instead of dropping the connection when the server's transport is out of reach."""
 
 
-def _retry_headers(fault: Fault, *, default_should_retry: bool | None = None) -> dict[str, str]:
-    h: dict[str, str] = {}
+def _retry_headers(fault: Fault, status: int) -> dict[str, str]:
+    """The fault's retry hints; a 429 always has ``retry-after`` (1 s) and ``x-should-retry: true``."""
+    h: dict[str, str] = {"retry-after": "1"} if status == 429 else {}
     ms = fault.get("retry-after-ms")
     ra = fault.get("retry-after")
     if ms is not None:
@@ -74,7 +77,7 @@ def _retry_headers(fault: Fault, *, default_should_retry: bool | None = None) ->
             h["retry-after"] = str(max(1, -(-int(ms) // 1000)))
     if ra is not None:
         h["retry-after"] = f"{ra:g}"
-    sr = fault.get("should-retry", default_should_retry)
+    sr = fault.get("should-retry", True if status == 429 else None)
     if sr is not None:
         h["x-should-retry"] = "true" if sr else "false"
     return h
@@ -84,32 +87,34 @@ def error_for_http(fault: Fault) -> ApiError:
     """The API error an HTTP fault kind answers with."""
     status = HTTP_KINDS[fault.kind]
     etype, message = HTTP_MESSAGES[status]
-    etype = fault.get("type", etype)
-    message = fault.get("message", message)
+    headers = _retry_headers(fault, status)
     if status == 429:
-        headers = {"retry-after": "1", **_retry_headers(fault, default_should_retry=True)}
         headers["anthropic-ratelimit-requests-remaining"] = "0"
-    else:
-        headers = _retry_headers(fault)
-    return ApiError(status, message, type=etype, headers=headers, edge=status == 413 and "type" not in fault.opts)
+    return ApiError(
+        status,
+        fault.get("message", message),
+        type=fault.get("type", etype),
+        headers=headers,
+        edge=status == 413 and "type" not in fault.opts,
+    )
+
+
+def _stream_error(fault: Fault) -> tuple[str, str]:
+    """A stream-error fault's ``error.type`` and message."""
+    etype = fault.get("type", "overloaded_error")
+    return etype, fault.get("message", _TYPE_MESSAGES.get(etype, "Internal server error"))
 
 
 def error_for_type(fault: Fault) -> ApiError:
     """A stream error's HTTP equivalent (for a non-streaming request): overloaded_error -> 529, ..."""
-    etype = fault.get("type", "overloaded_error")
+    etype, message = _stream_error(fault)
     status = TYPE_STATUS.get(etype, 500)
-    default = next((m for s, (t, m) in HTTP_MESSAGES.items() if t == etype), "Internal server error")
-    if status == 429:
-        headers = {"retry-after": "1", **_retry_headers(fault, default_should_retry=True)}
-    else:
-        headers = _retry_headers(fault)
-    return ApiError(status, fault.get("message", default), type=etype, headers=headers)
+    return ApiError(status, message, type=etype, headers=_retry_headers(fault, status))
 
 
 def _error_event(fault: Fault) -> bytes:
-    etype = fault.get("type", "overloaded_error")
-    default = next((m for s, (t, m) in HTTP_MESSAGES.items() if t == etype), "Internal server error")
-    return encode(event({"type": "error", "error": {"type": etype, "message": fault.get("message", default)}}))
+    etype, message = _stream_error(fault)
+    return encode(event({"type": "error", "error": {"type": etype, "message": message}}))
 
 
 # --- reaching the connection -------------------------------------------------------------------
