@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
@@ -29,6 +29,7 @@ from .config import Settings
 from .errors import ApiError, invalid, new_request_id
 from .journal import Journal, JournalEntry
 from .protocol import models as model_registry
+from .ratelimit import ORGANIZATION_ID
 from .responders import Answer
 from .responders.synthetic import PromptCache, SyntheticResponder
 from .signatures import Signer
@@ -38,10 +39,8 @@ __all__ = ["Exchange", "MockClaudeApp", "create_app"]
 
 log = logging.getLogger("mockclaude")
 
-ORGANIZATION_ID = "00000000-0000-4000-8000-00000000c1a0"
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
-FAULT_HEADER = "x-mockclaude-fault"
 
 
 def dumps(obj: Any) -> bytes:
@@ -61,16 +60,10 @@ class Exchange:
     raw: bytes = b""
     body: Any = None
     valid: Any = None  # protocol.ValidRequest once validated
-    meta: Any = None  # protocol.RequestMeta once headers are checked
     endpoint: str = "messages"
     stream: bool = False
     entry: JournalEntry | None = None
     fault: Any = None  # the injection chosen for this request, if any
-    notes: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def headers(self) -> Any:
-        return self.request.headers
 
 
 class _RateLimitHeaders:
@@ -101,7 +94,8 @@ class MockClaudeApp:
     """The double as an ASGI app. ``MockClaudeApp(settings)`` or ``create_app(**options)``."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.journal = Journal((settings or Settings()).journal_size)
+        settings = settings or Settings()
+        self.journal = Journal(settings.journal_size)
         self._ratelimit_headers = _RateLimitHeaders()
         self.on_unmatched: list[Callable[[Any], None]] = []  # hooks for the pytest plugin
         # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
@@ -109,7 +103,7 @@ class MockClaudeApp:
         from .batches import BatchStore
 
         self.batches = BatchStore(self)
-        self.configure(settings or Settings())
+        self.configure(settings)
 
     def configure(self, settings: Settings) -> None:
         """Apply new settings (cassette, record mode, faults, ...) to a running app.
@@ -229,15 +223,12 @@ class MockClaudeApp:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _admit(
-        self, request: Request, endpoint: str, request_id: str, ex: Exchange | None = None
-    ) -> Exchange:
-        """Headers, body and validation: an Exchange, or ApiError (``ex`` keeps the body read so far)."""
-        ex = ex or Exchange(request_id, request, endpoint=endpoint)
+    async def _admit(self, ex: Exchange) -> None:
+        """Headers, body and validation, filled into ``ex`` (which keeps the body read so far), or ApiError."""
+        request = ex.request
         meta = protocol.check_headers(
             request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
         )
-        ex.meta = meta
         ex.raw = await self._read_body(request)
         ex.body = protocol.parse_body(ex.raw)
         ex.valid = protocol.validate_messages(
@@ -245,10 +236,9 @@ class MockClaudeApp:
             version=meta.version,
             signer=self.signer,
             strict_models=self.settings.strict_models,
-            endpoint=endpoint,
+            endpoint=ex.endpoint,
         )
         ex.stream = bool(getattr(ex.valid, "stream", False))
-        return ex
 
     async def messages(self, request: Request) -> Response:
         return await self._handle(request, "messages", self._answer_messages)
@@ -264,7 +254,7 @@ class MockClaudeApp:
         try:
             ex = Exchange(request_id, request, endpoint=endpoint)
             try:
-                await self._admit(request, endpoint, request_id, ex)
+                await self._admit(ex)
             except ApiError as err:
                 # The parsed body (if it parsed) is journaled too: a test shows what was rejected.
                 entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
