@@ -137,7 +137,9 @@ def _stream_problems(it: Interaction) -> list[str]:
         except ValueError:
             problems.append(f"response.events.{n}: data is not JSON")
             continue
-        if not isinstance(payload, dict) or payload.get("type") != ev.name:
+        if not isinstance(payload, dict):
+            problems.append(f"response.events.{n}: data is not a JSON object")
+        elif payload.get("type") != ev.name:
             problems.append(
                 f"response.events.{n}: data type {payload.get('type')!r} != event name {ev.name!r}"
             )

@@ -12,6 +12,7 @@ import pytest
 from mockclaude.cassette import Cassette
 from mockclaude.cassette_cli import main
 from mockclaude.cli import main as cli_main
+from mockclaude.sse import Event
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "cassettes"
 
@@ -115,3 +116,13 @@ def test_redact_and_lint_cover_the_query_string(tmp_path: Path) -> None:
     assert run("redact", str(path))[0] == 0
     assert "querykey" not in path.read_text()
     assert Cassette.load(path)[0].request.query == "beta=true&key=[REDACTED]"
+
+
+def test_lint_event_data_that_is_not_an_object(tmp_path: Path) -> None:
+    c = Cassette.load(EXAMPLES / "thinking_tools.yaml")
+    events = c[0].response.events
+    assert events is not None
+    events[1] = Event(events[1].name, "[1, 2]")
+    c.save(tmp_path / "list.yaml")
+    code, out = run("lint", str(tmp_path / "list.yaml"))
+    assert code == 1 and "interactions.0: response.events.1: data is not a JSON object" in out
