@@ -195,9 +195,7 @@ class MockClaudeApp:
         return headers
 
     def error_response(self, err: ApiError, request_id: str, entry: JournalEntry | None = None) -> Response:
-        headers = {} if err.edge else self.base_headers(request_id)
-        if err.edge:
-            headers["request-id"] = request_id
+        headers = {"request-id": request_id} if err.edge else self.base_headers(request_id)
         headers.update(err.headers)
         body = err.body(request_id)
         if entry is not None:
@@ -331,22 +329,23 @@ class MockClaudeApp:
 
         # Streaming.
         headers["cache-control"] = "no-cache"
+        wraps = ex.fault is not None and ex.fault.wraps
         if answer.live is not None:
             chunks = self._encode_live(answer.live)
             label = "sse: live"
         else:
             events = answer.events if answer.events is not None else events_from_message(answer.body)
             speed = self.settings.replay_speed
-            paced = answer.offsets is not None and speed > 0
-            if (ex.fault is None or not ex.fault.wraps) and not paced:
+            offsets = answer.offsets if speed > 0 else None
+            if not wraps and offsets is None:
                 # The fast path: the whole stream as one body.
                 if entry is not None:
                     entry.status, entry.sent, entry.response_headers = 200, f"sse: {len(events)} events", headers
                 raw = answer.raw if answer.raw is not None else encode_all(events)
                 return Response(raw, status_code=200, headers=headers, media_type=SSE_TYPE)
-            chunks = self._encode_paced(events, answer.offsets if paced else None, speed)
+            chunks = self._encode_paced(events, offsets, speed)
             label = f"sse: {len(events)} events"
-        if ex.fault is not None and ex.fault.wraps:
+        if wraps:
             chunks = ex.fault.wrap(chunks, ex, self)
         if entry is not None:
             entry.status, entry.sent, entry.response_headers = 200, entry.sent or label, headers
@@ -363,7 +362,7 @@ class MockClaudeApp:
     ) -> AsyncIterator[bytes]:
         start = time.monotonic()
         for i, ev in enumerate(events):
-            if offsets is not None and i < len(offsets) and speed > 0:
+            if offsets is not None and i < len(offsets):
                 due = start + offsets[i] / speed
                 delay = due - time.monotonic()
                 if delay > 0:
