@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import protocol
-from .errors import ApiError, invalid, new_request_id
+from .errors import ApiError, b58, invalid, new_request_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import MockClaudeApp
@@ -34,7 +34,6 @@ __all__ = ["BatchStore"]
 
 MAX_REQUESTS = 100_000
 _CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
 def _iso(moment: datetime) -> str:
@@ -173,7 +172,7 @@ class BatchStore:
         with self._lock:
             self._seq += 1
             digest = hashlib.sha256(raw + self._seq.to_bytes(8, "big")).digest()
-            batch_id = "msgbatch_01" + "".join(_B58[b % 58] for b in digest[:22])
+            batch_id = "msgbatch_01" + b58(digest[:22])
             batch = Batch(batch_id, datetime.now(timezone.utc), results, counts)
             self._batches[batch_id] = batch
         return 200, {}, dumps(batch.to_json(self._base_url(request)))

@@ -23,9 +23,12 @@ __all__ = [
 ]
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
 _B58_TABLE = bytes(ord(_B58[i % 58]) for i in range(256))
+
+
+def b58(data: bytes) -> str:
+    """``data`` in the alphabet of the API's ids (``msg_01…``, ``toolu_01…``), a character a byte."""
+    return data.translate(_B58_TABLE).decode("ascii")
 
 
 # Request ids need to be unique, not secret: a PRNG seeded from the OS is plenty (and far cheaper than
@@ -35,7 +38,7 @@ _RANDOM = random.Random(os.urandom(16))
 
 def new_request_id() -> str:
     """A fresh id in the shape of the real ones (``req_011C…``), random per request."""
-    return "req_011C" + _RANDOM.randbytes(20).translate(_B58_TABLE).decode("ascii")
+    return "req_011C" + b58(_RANDOM.randbytes(20))
 
 
 # The error type the API uses for each status it answers with.

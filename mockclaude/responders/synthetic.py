@@ -24,12 +24,11 @@ from typing import Any
 
 import orjson
 
+from ..errors import b58
 from ..signatures import Signer
 from ..tokens import count_blocks, count_request, count_text, tool_tokens
 
 __all__ = ["PromptCache", "SyntheticResponder", "choose_tools", "instance_for_schema"]
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 _SENTENCES = (
     "This is a deterministic answer from the mockclaude synthetic responder.",
@@ -43,15 +42,6 @@ _SENTENCES = (
     "Usage figures count about four characters a token.",
     "A cassette replays real recorded answers instead of these.",
 )
-
-
-
-_B58_TABLE = bytes(ord(_B58[i % 58]) for i in range(256))
-
-
-def _b58(digest: bytes, n: int) -> str:
-    """``n`` characters of the id alphabet from a digest (``n`` <= its length)."""
-    return digest[:n].translate(_B58_TABLE).decode("ascii")
 
 
 def _user_text(message: dict[str, Any]) -> str:
@@ -443,7 +433,7 @@ class SyntheticResponder:
             tool_input = _tool_input(tool.get("input_schema") or {"type": "object"})
             if not isinstance(tool_input, dict):
                 tool_input = {}
-            tid = "toolu_01" + _b58(hashlib.sha256(digest + bytes([i])).digest(), 22)
+            tid = "toolu_01" + b58(hashlib.sha256(digest + bytes([i])).digest()[:22])
             cost = 1 + count_text(tool["name"]) + (len(orjson.dumps(tool_input)) + 3) // 4
             if out_tokens + cost > max_tokens:
                 stop_reason = "max_tokens"
@@ -466,7 +456,7 @@ class SyntheticResponder:
             "service_tier": "standard",
         }
         return {
-            "id": "msg_01" + _b58(digest, 22),
+            "id": "msg_01" + b58(digest[:22]),
             "type": "message",
             "role": "assistant",
             "model": req.model_id,
