@@ -36,19 +36,24 @@ _HEADER_CACHE = 256
 
 
 class _Queued:
+    """A fault ready to be selected: its matchers and its own draws for ``rate=``; for a queued
+    fault also its counters (a header fault, cached per spec, keeps only the former)."""
+
     __slots__ = ("fault", "fired", "match", "rate", "remaining", "rng", "seen")
 
     def __init__(self, fault: Fault) -> None:
         self.fault = fault
         self.remaining: int | None = fault.get("times")
         self.rate: float | None = fault.get("rate")
-        seed = fault.get("seed")
-        self.rng = random.Random(seed) if self.rate is not None else None
-        if self.rng is not None and seed is None:
-            self.rng.seed()  # no seed: a fresh sequence (say seed=S to make it reproducible)
+        # no seed: a fresh sequence (say seed=S to make it reproducible)
+        self.rng = random.Random(fault.get("seed")) if self.rate is not None else None
         self.fired = 0
         self.seen = 0
         self.match = tuple((k, fault.get(k)) for k in ("stream", "endpoint", "model") if fault.get(k) is not None)
+
+    def skips(self) -> bool:
+        """True when this request's draw misses (``rate=P``); always False without a rate."""
+        return self.rng is not None and self.rng.random() >= (self.rate or 0.0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,7 +119,7 @@ class FaultPlan:
         self._queued: list[_Queued] = [_Queued(Fault.coerce(f)) for f in faults]
         limits = RateLimits.coerce(rate_limits)
         self.limiter: RateLimiter | None = RateLimiter(limits) if limits is not None else None
-        self._header_faults: OrderedDict[str, tuple[Fault, random.Random | None]] = OrderedDict()
+        self._header_faults: OrderedDict[str, _Queued] = OrderedDict()
         self._rng = random.Random(0)
 
     @classmethod
@@ -166,20 +171,21 @@ class FaultPlan:
             if slots:
                 origin.append("header")
         if queued:
-            took = False
+            took = spent = False
             with self._lock:
                 for q in self._queued:
                     if q.remaining == 0 or not _matches(q.match, ex) or not slots.free(q.fault):
                         continue
                     q.seen += 1
-                    if q.rng is not None and q.rng.random() >= (q.rate or 0.0):
+                    if q.skips():
                         continue
                     q.fired += 1
                     if q.remaining is not None:
                         q.remaining -= 1
+                        spent = spent or q.remaining == 0
                     slots.take(q.fault)
                     took = True
-                if any(q.remaining == 0 for q in self._queued):
+                if spent:
                     self._queued = [q for q in self._queued if q.remaining != 0]
             if took:
                 origin.append("plan")
@@ -199,27 +205,18 @@ class FaultPlan:
             spec = part.strip()
             if not spec:
                 continue
-            cached = self._header_faults.get(spec)
-            if cached is None:
+            q = self._header_faults.get(spec)
+            if q is None:
                 try:
-                    f = Fault.coerce(spec)
+                    q = _Queued(Fault.coerce(spec))
                 except FaultSpecError as err:
                     raise ApiError(400, f"{FAULT_HEADER}: {err}", type="invalid_request_error") from None
-                rate = f.get("rate")
-                rng = None
-                if rate is not None:
-                    rng = random.Random(f.get("seed"))
-                    if f.get("seed") is None:
-                        rng.seed()
-                cached = (f, rng)
                 with self._lock:
-                    self._header_faults[spec] = cached
+                    self._header_faults[spec] = q
                     if len(self._header_faults) > _HEADER_CACHE:
                         self._header_faults.popitem(last=False)
-            f, rng = cached
-            if not _matches(tuple((k, f.get(k)) for k in ("stream", "endpoint", "model") if f.get(k) is not None), ex):
-                continue
-            if not slots.free(f):
+            f = q.fault
+            if not _matches(q.match, ex) or not slots.free(f):
                 continue
             times = f.get("times")
             if times is not None:
@@ -230,7 +227,7 @@ class FaultPlan:
                     attempt = 0
                 if attempt >= times:
                     continue
-            if rng is not None and rng.random() >= f.get("rate"):
+            if q.skips():
                 continue
             slots.take(f)
 
