@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import protocol
+from .app import dumps
 from .errors import ApiError, b58, invalid, new_request_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -129,8 +130,6 @@ class BatchStore:
         return await self._answer(request, lambda meta, raw: self._create(request, meta, raw), body=True)
 
     def _create(self, request: Request, meta: Any, raw: bytes) -> tuple[int, dict[str, str], bytes]:
-        from .app import dumps
-
         body = protocol.parse_body(raw)
         extra = sorted(set(body) - {"requests"})
         if extra:
@@ -193,8 +192,6 @@ class BatchStore:
         return {"custom_id": item["custom_id"], "result": {"type": "succeeded", "message": message}}
 
     def _list(self, request: Request) -> tuple[int, dict[str, str], bytes]:
-        from .app import dumps
-
         q = request.query_params
         try:
             limit = int(q.get("limit", "20"))
@@ -228,8 +225,6 @@ class BatchStore:
         return 200, {}, dumps(out)
 
     async def retrieve_or_delete(self, request: Request) -> Response:
-        from .app import dumps
-
         batch_id = request.path_params["batch_id"]
 
         def produce(meta: Any, raw: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -243,8 +238,6 @@ class BatchStore:
         return await self._answer(request, produce)
 
     async def cancel(self, request: Request) -> Response:
-        from .app import dumps
-
         batch_id = request.path_params["batch_id"]
 
         def produce(meta: Any, raw: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -254,8 +247,6 @@ class BatchStore:
         return await self._answer(request, produce)
 
     async def results(self, request: Request) -> Response:
-        from .app import dumps
-
         batch_id = request.path_params["batch_id"]
 
         def produce(meta: Any, raw: bytes) -> tuple[int, dict[str, str], bytes]:
