@@ -50,15 +50,11 @@ class MockClaude:
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, settings: Settings | None = None, **options: Any):
-        from .app import MockClaudeApp
+        from .app import create_app
 
-        if settings is None:
-            settings = Settings.build(**options)
-        elif options:
-            settings = settings.with_(**options)
-        self.settings = settings
+        self.app = create_app(settings, **options)
+        self.settings = self.app.settings
         self.host, self.port = host, port
-        self.app = MockClaudeApp(settings)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
