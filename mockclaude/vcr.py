@@ -27,14 +27,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .cassette.format import Cassette, Interaction, RecordedRequest, RecordedResponse, load_yaml
+from .cassette.format import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    load_yaml,
+    read_bytes,
+)
 from .cassette.scrub import (
     recorded_request_headers,
     recorded_response_headers,
     scrub_interaction,
     secret_values,
 )
-from .errors import CassetteError, CassetteNotFoundError
+from .errors import CassetteError
 from .redact import DEFAULT_REDACT
 from .sse import decode_all
 
@@ -172,11 +179,7 @@ def convert(doc: Any, where: str, redact: Iterable[str] = DEFAULT_REDACT) -> lis
 
 def load_vcr(path: str | Path, redact: Iterable[str] = DEFAULT_REDACT) -> list[Interaction]:
     p = Path(path)
-    try:
-        text = p.read_bytes()
-    except FileNotFoundError:
-        raise CassetteNotFoundError(f"{p}: VCR.py cassette not found") from None
-    return convert(load_yaml(text, str(p)), str(p), redact)
+    return convert(load_yaml(read_bytes(p, "VCR.py cassette"), str(p)), str(p), redact)
 
 
 def import_vcr(src: str | Path, dest: str | Path, redact: Iterable[str] = DEFAULT_REDACT) -> Cassette:

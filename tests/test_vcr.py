@@ -188,3 +188,7 @@ def test_import_errors_name_the_file(tmp_path: Path) -> None:
     bad.write_text("interactions: [\n")
     assert main(["import-vcr", str(bad), str(tmp_path / "out.yaml")], out=io.StringIO()) == 1
     assert not (tmp_path / "out.yaml").exists()
+    with pytest.raises(CassetteError, match=r": is a directory, not a VCR\.py cassette"):
+        load_vcr(tmp_path)
+    with pytest.raises(CassetteError, match=r"missing\.yaml: VCR\.py cassette not found"):
+        load_vcr(tmp_path / "missing.yaml")

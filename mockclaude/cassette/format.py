@@ -137,6 +137,18 @@ def dump_json(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def read_bytes(path: Path, what: str) -> bytes:
+    """The file's bytes. Missing -> :class:`CassetteNotFoundError`; unreadable -> :class:`CassetteError`."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CassetteNotFoundError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise CassetteError(f"{path}: is a directory, not a {what}") from None
+    except OSError as err:
+        raise CassetteError(f"{path}: cannot read: {err.strerror or err}") from None
+
+
 def write_atomic(path: str | Path, text: str) -> None:
     """Replace ``path`` with ``text`` atomically (temp file in the same directory, fsync, rename)."""
     path = Path(path)
@@ -449,15 +461,7 @@ class Cassette:
     def load(cls, path: str | Path) -> Cassette:
         """Read a cassette file. Missing -> :class:`CassetteNotFoundError`; broken -> :class:`CassetteError`."""
         p = Path(path)
-        try:
-            data = p.read_bytes()
-        except FileNotFoundError:
-            raise CassetteNotFoundError(f"{p}: cassette file not found") from None
-        except IsADirectoryError:
-            raise CassetteError(f"{p}: is a directory, not a cassette file") from None
-        except OSError as err:
-            raise CassetteError(f"{p}: cannot read: {err.strerror or err}") from None
-        return cls.from_text(data, path=p)
+        return cls.from_text(read_bytes(p, "cassette file"), path=p)
 
     @classmethod
     def from_text(cls, text: str | bytes, *, path: str | Path | None = None) -> Cassette:
