@@ -34,6 +34,7 @@ from .responders import Answer
 from .responders.synthetic import PromptCache, SyntheticResponder
 from .signatures import Signer
 from .sse import Event, StreamError, encode, encode_all, events_from_message, message_from_events
+from .tokens import count_request
 
 __all__ = ["Exchange", "MockClaudeApp", "create_app"]
 
@@ -287,8 +288,6 @@ class MockClaudeApp:
         return self.render(ex, answer)
 
     async def _answer_count_tokens(self, ex: Exchange) -> Response:
-        from .tokens import count_request
-
         v = ex.valid
         n = count_request(v.system_blocks, v.messages, v.tools or [])
         return self.render(ex, Answer(body={"input_tokens": n}))

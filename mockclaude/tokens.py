@@ -20,7 +20,6 @@ TOOL_OVERHEAD = 8
 TOOLS_PREAMBLE = 300  # tool use adds a system preamble on the real API, a few hundred tokens
 IMAGE_TOKENS = 1_568  # about what a 1092x1092 image costs
 DOCUMENT_TOKENS = 2_000
-THINKING_PREAMBLE = 0
 
 
 def _json_len(value: Any) -> int:
@@ -63,10 +62,8 @@ def _count_block(block: Any) -> int:
         if isinstance(content, str):
             return BLOCK_OVERHEAD + count_text(content)
         return BLOCK_OVERHEAD + count_blocks(content or [])
-    if btype == "thinking":
+    if btype in ("thinking", "redacted_thinking"):
         # Thinking from earlier turns is stripped by the API and does not count as input.
-        return 0
-    if btype == "redacted_thinking":
         return 0
     return BLOCK_OVERHEAD + (_json_len(block) + 3) // 4
 

@@ -281,7 +281,7 @@ class PromptCache:
             h.update(orjson.dumps(plain, option=orjson.OPT_SORT_KEYS))
             tokens += cost
             if cc:
-                out.append((h.copy().hexdigest(), tokens, (cc or {}).get("ttl", "5m")))
+                out.append((h.copy().hexdigest(), tokens, cc.get("ttl", "5m")))
 
         for tool in tools:
             feed("tool", tool, tool_tokens(tool))
@@ -448,7 +448,7 @@ class SyntheticResponder:
             read, created, by_ttl = 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
         read, created = min(read, total_in), min(created, max(0, total_in - read))
         usage = {
-            "input_tokens": max(1, total_in - read - created) if total_in - read - created > 0 else 0,
+            "input_tokens": max(0, total_in - read - created),
             "cache_creation_input_tokens": created,
             "cache_read_input_tokens": read,
             "cache_creation": by_ttl,
