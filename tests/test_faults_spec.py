@@ -211,6 +211,12 @@ def test_header_faults_and_times_by_attempt() -> None:
     assert "x-mockclaude-fault" in info.value.message and "times" in info.value.message
 
 
+def test_a_canonical_spec_survives_the_header() -> None:
+    f = faults.api_error(message="upstream: a, b")
+    inj = FaultPlan().select(_ex(x_mockclaude_fault=f"{f}, 529"))
+    assert inj is not None and inj.answer == f
+
+
 def test_wraps_only_when_the_stream_is_touched() -> None:
     plan = FaultPlan()
     inj = plan.select(_ex(x_mockclaude_fault="latency:ttfb=0.1"))

@@ -273,7 +273,8 @@ class Fault:
             elif isinstance(v, float):
                 text = f"{v:g}" if abs(v) < 1e15 else repr(v)
             else:
-                text = quote(str(v), safe=" -._~*,'()!/[]@")
+                # ":" separates options, "," header faults: both stay escaped
+                text = quote(str(v), safe=" -._~*'()!/[]@")
             parts.append(f"{k}={text}")
         return ":".join(parts)
 
