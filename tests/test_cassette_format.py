@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,20 @@ def test_atomic_save_leaves_no_temp_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["c.yaml"]
     assert len(Cassette.load(tmp_path / "sub" / "c.yaml")) == 2
 
+
+
+def test_save_mode_follows_the_umask_then_the_existing_file(tmp_path: Path) -> None:
+    umask = os.umask(0o027)
+    try:
+        c = Cassette([_interaction()], path=tmp_path / "c.yaml")
+        c.save()
+        assert (tmp_path / "c.yaml").stat().st_mode & 0o777 == 0o640
+        (tmp_path / "c.yaml").chmod(0o604)
+        c.append(_interaction("more"))
+        c.save()
+        assert (tmp_path / "c.yaml").stat().st_mode & 0o777 == 0o604
+    finally:
+        os.umask(umask)
 
 def test_examples_load() -> None:
     names = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
