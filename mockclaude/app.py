@@ -20,14 +20,15 @@ from typing import Any, ClassVar
 
 import orjson
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from . import protocol
 from .config import Settings
-from .errors import ApiError, invalid, new_request_id
+from .errors import STATUS_FOR_TYPE, ApiError, invalid, new_request_id
 from .journal import Journal, JournalEntry
+from .redact import DEFAULT_REDACT
 from .protocol import models as model_registry
 from .ratelimit import ORGANIZATION_ID
 from .responders import Answer
@@ -116,6 +117,7 @@ class MockClaudeApp:
             if hasattr(r, "close"):
                 r.close()
         self.settings = settings
+        self.journal.redact = DEFAULT_REDACT + tuple(settings.redact_headers)
         self.signer = Signer(settings.signing_key)
         self.prompt_cache = PromptCache(min_tokens=settings.cache_min_tokens)
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
@@ -208,8 +210,9 @@ class MockClaudeApp:
 
     # --- the pipeline -------------------------------------------------------------------------
 
-    async def _read_body(self, request: Request) -> bytes:
-        limit = self.settings.max_body_bytes
+    async def _read_body(self, request: Request, limit: int | None = None) -> bytes:
+        """The request body, or the edge's 413 past ``limit`` (default: ``max_body_bytes``, 32 MB)."""
+        limit = self.settings.max_body_bytes if limit is None else limit
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise ApiError(413, "Request exceeds the maximum size", edge=True)
@@ -271,6 +274,13 @@ class MockClaudeApp:
             return await produce(ex)
         except ApiError as err:
             return self.error_response(err, request_id, entry)
+        except ClientDisconnect:
+            # The client hung up before its body arrived: nobody to answer, nothing of ours failed.
+            if entry is None:
+                entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, None)
+            entry.notes.append("client disconnected before the request body was complete")
+            entry.sent = "nothing (client gone)"
+            return Response(b"", status_code=499)
         except Exception as exc:  # a bug of ours: answer like the API's 500, keep the evidence
             log.exception("mockclaude: error while answering %s", request_id)
             if entry is not None:
@@ -318,7 +328,7 @@ class MockClaudeApp:
                 except StreamError as err:
                     # A recorded stream that failed: as JSON, the error it carried (status as the API).
                     etype = err.error.get("type", "api_error")
-                    status = {"overloaded_error": 529, "rate_limit_error": 429, "timeout_error": 504}.get(etype, 500)
+                    status = STATUS_FOR_TYPE.get(etype, 500)
                     api_err = ApiError(status, err.error.get("message", "Internal server error"), type=etype)
                     return self.error_response(api_err, ex.request_id, entry)
                 raw = dumps(message)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["BatchStore"]
 
 MAX_REQUESTS = 100_000
+MAX_BODY_BYTES = 256 * 1024 * 1024  # the batches endpoint's limit (32 MB for /v1/messages)
 _CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
@@ -92,9 +93,7 @@ class BatchStore:
         """Header checks, journal, the API's error bodies; ``produce`` returns (status, headers, bytes)."""
         app = self.app
         request_id = new_request_id()
-        raw = await request.body() if body else b""
-        entry = app.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)
-        entry.source = "batches"
+        raw = b""
         try:
             meta = protocol.check_headers(
                 request.headers,
@@ -102,9 +101,15 @@ class BatchStore:
                 strict_betas=app.settings.strict_betas,
                 require_json=body,
             )
+            if body:
+                raw = await app._read_body(request, MAX_BODY_BYTES)
             status, headers, content = produce(meta, raw)
         except ApiError as err:
+            entry = app.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)
+            entry.source = "batches"
             return app.error_response(err, request_id, entry)
+        entry = app.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)
+        entry.source = "batches"
         media_type = headers.pop("content-type", "application/json")
         all_headers = app.base_headers(request_id)
         all_headers.update(headers)

@@ -58,6 +58,22 @@ ERROR_TYPES: dict[int, str] = {
 }
 
 
+# The status the API answers with for each error type (the inverse of ERROR_TYPES; 409's type is
+# invalid_request_error there, 400 here; 408 and 504 are both timeout_error: 504 here).
+STATUS_FOR_TYPE: dict[str, int] = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+
+
 class ApiError(Exception):
     """An error answer of the Messages API: HTTP status, ``error.type`` and ``error.message``.
 

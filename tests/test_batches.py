@@ -68,3 +68,16 @@ def test_batch_create_errors(mock: MockClaude, body: dict, message: str) -> None
 def test_batches_need_auth(mock: MockClaude) -> None:
     resp = httpx.get(mock.url + "/v1/messages/batches", headers={"anthropic-version": "2023-06-01"})
     assert resp.status_code == 401
+
+
+def test_batch_body_limit_is_the_edge_413(mock: MockClaude, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mockclaude.batches
+
+    monkeypatch.setattr(mockclaude.batches, "MAX_BODY_BYTES", 2_000)
+    body = {"requests": [{"custom_id": "a", "params": params("x" * 3_000)}]}
+    resp = httpx.post(
+        mock.url + "/v1/messages/batches", json=body, headers={"x-api-key": "k", "anthropic-version": "2023-06-01"}
+    )
+    assert resp.status_code == 413
+    assert resp.json() == {"error": {"type": "request_too_large", "message": "Request exceeds the maximum size"}}
+    assert mock.requests[-1].status == 413

@@ -204,3 +204,27 @@ def test_cli_refuses_a_bad_option_with_the_reason() -> None:
         timeout=30,
     )
     assert proc.returncode == 2 and "sometimes" in proc.stderr
+
+
+def test_client_hanging_up_mid_body_is_not_an_internal_error(mock: MockClaude, caplog: pytest.LogCaptureFixture) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", mock.port)) as sock:
+        sock.sendall(
+            b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\n"
+            b"content-type: application/json\r\ncontent-length: 5000\r\n\r\n{\"model\": \"claude"
+        )
+    deadline = time.monotonic() + 5
+    while not mock.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    entry = mock.requests[-1]
+    assert "client disconnected" in " ".join(entry.notes)
+    assert entry.status is None
+    assert not [r for r in caplog.records if "internal error" in r.getMessage() or r.levelname == "ERROR"]
+
+
+def test_redact_header_setting_reaches_the_journal() -> None:
+    with MockClaude(redact_headers=("x-team-token",)) as m:
+        httpx.post(m.url + "/v1/messages", json=GOOD, headers={**HEADERS, "x-team-token": "tok-123"})
+        assert m.requests[-1].headers["x-team-token"] == "[REDACTED]"
+        assert m.requests[-1].headers["x-api-key"] == "[REDACTED]"
