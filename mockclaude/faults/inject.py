@@ -325,17 +325,16 @@ class Injection:
     def split_body(self, body: bytes) -> list[bytes]:
         chunk, drip = self.shape("chunk"), self.shape("drip")
         if chunk is not None:
-            lo, hi = self._sizes(chunk)
+            pieces = _Rechunker(self._sizes(chunk), chunk.get("seed", 0))
         elif drip is not None:
-            lo = hi = max(1, int(drip.get("bps") / 20)) if drip.get("bps") else 64
+            step = max(1, int(drip.get("bps") / 20)) if drip.get("bps") else 64
+            pieces = _Rechunker((step, step), 0)
         else:
             return [body]
-        rng = random.Random(chunk.get("seed", 0) if chunk is not None else 0)
-        out, i = [], 0
-        while i < len(body):
-            n = lo if lo == hi else rng.randint(lo, hi)
-            out.append(body[i : i + n])
-            i += n
+        out = pieces.feed(body)
+        tail = pieces.flush()
+        if tail:
+            out.append(tail)
         return out or [body]
 
     # --- the stream ------------------------------------------------------------------------------
@@ -444,12 +443,12 @@ class _Rechunker:
         return self.lo if self.lo == self.hi else self.rng.randint(self.lo, self.hi)
 
     def feed(self, data: bytes) -> list[bytes]:
-        self.buf += data
-        out = []
-        while len(self.buf) >= self.next:
-            out.append(self.buf[: self.next])
-            self.buf = self.buf[self.next :]
+        buf, i, out = self.buf + data, 0, []
+        while len(buf) - i >= self.next:  # slices by offset: linear in the size of the body
+            out.append(buf[i : i + self.next])
+            i += self.next
             self.next = self._draw()
+        self.buf = buf[i:]
         return out
 
     def flush(self) -> bytes:
