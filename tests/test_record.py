@@ -389,3 +389,21 @@ def test_a_stream_broken_by_the_network_is_ended_with_an_error_event_and_not_rec
     assert [e.name for e in events] == ["message_start", "error"]
     assert "upstream stream broke" in events[-1].data
     assert not (tmp_path / "c.yaml").exists()
+
+
+def test_the_upstream_client_is_closed_when_sending_fails_unexpectedly(tmp_path: Path) -> None:
+    class Failing(httpx.AsyncBaseTransport):
+        closed = 0
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise RuntimeError("not an httpx error")
+
+        async def aclose(self) -> None:
+            Failing.closed += 1
+
+    app = _recording_app(tmp_path / "c.yaml", lambda request: None)
+    app.responders[-1].transport = Failing()
+    r = asyncio.run(_post(app, "/v1/messages", body("hi"), HEADERS))
+    assert r.status_code == 500
+    assert Failing.closed == 1
+    assert not (tmp_path / "c.yaml").exists()

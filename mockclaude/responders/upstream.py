@@ -116,8 +116,10 @@ class UpstreamResponder:
                 request.method, url, content=exchange.raw, headers=headers
             )
             resp = await client.send(upstream_request, stream=True)
-        except httpx.HTTPError as err:
+        except BaseException as err:  # cancelled, a bad URL, ...: the client is closed whatever happened
             await client.aclose()
+            if not isinstance(err, httpx.HTTPError):
+                raise
             detail = str(err) or type(err).__name__
             if exchange.entry is not None:
                 exchange.entry.notes.append(f"upstream unreachable: {detail}")
