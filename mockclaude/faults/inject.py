@@ -27,7 +27,7 @@ from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
-from ..errors import ApiError, MockClaudeError
+from ..errors import STATUS_FOR_TYPE, ApiError, MockClaudeError
 from ..ratelimit import ORGANIZATION_ID, RATE_LIMIT_MESSAGE
 from ..sse import encode, event
 from .spec import HTTP_KINDS, Fault
@@ -44,18 +44,6 @@ HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     408: ("timeout_error", "Request timed out"),
     409: ("conflict_error", "Conflict"),
     413: ("request_too_large", "Request exceeds the maximum size"),
-}
-TYPE_STATUS: dict[str, int] = {
-    "invalid_request_error": 400,
-    "authentication_error": 401,
-    "billing_error": 402,
-    "permission_error": 403,
-    "not_found_error": 404,
-    "request_too_large": 413,
-    "rate_limit_error": 429,
-    "api_error": 500,
-    "timeout_error": 504,
-    "overloaded_error": 529,
 }
 # error.type -> the message the API sends with it (the first status of a type wins: reversed)
 _TYPE_MESSAGES: dict[str, str] = dict(reversed(HTTP_MESSAGES.values()))
@@ -108,7 +96,7 @@ def _stream_error(fault: Fault) -> tuple[str, str]:
 def error_for_type(fault: Fault) -> ApiError:
     """A stream error's HTTP equivalent (for a non-streaming request): overloaded_error -> 529, ..."""
     etype, message = _stream_error(fault)
-    status = TYPE_STATUS.get(etype, 500)
+    status = STATUS_FOR_TYPE.get(etype, 500)
     return ApiError(status, message, type=etype, headers=_retry_headers(fault, status))
 
 
