@@ -19,7 +19,7 @@ from typing import Any
 
 from ..cassette.format import Cassette, Interaction
 from ..cassette.matching import Index, RequestView
-from ..errors import UnmatchedRequestError
+from ..errors import ApiError, UnmatchedRequestError
 from ..redact import REDACTED
 from . import Answer
 
@@ -117,8 +117,7 @@ class ReplayResponder:
                 log.exception("mockclaude: on_unmatched hook failed")
         if exchange.entry is not None:
             exchange.entry.notes.append("unmatched: " + str(err).splitlines()[0])
-        body = {"type": "error", "error": {"type": "invalid_request_error", "message": str(err)}}
-        body["request_id"] = exchange.request_id
+        body = ApiError(UNMATCHED_STATUS, str(err), type="invalid_request_error").body(exchange.request_id)
         return Answer(
             status=UNMATCHED_STATUS,
             headers={"x-should-retry": "false", UNMATCHED_HEADER: "true"},

@@ -31,9 +31,11 @@ from ..cassette.scrub import (
     scrub_interaction,
     secret_values,
 )
+from ..errors import ApiError, ConfigError
 from ..redact import DEFAULT_REDACT
-from ..sse import Decoder, Event, dumps
+from ..sse import Decoder, Event, decode_all, event
 from . import Answer
+from .replay import answer_from
 
 __all__ = ["DEFAULT_UPSTREAM", "UpstreamResponder"]
 
@@ -65,7 +67,7 @@ def passthrough_headers(headers: httpx.Headers) -> dict[str, str]:
 
 
 def _error_answer(status: int, message: str, request_id: str) -> Answer:
-    body = {"type": "error", "error": {"type": "api_error", "message": message}, "request_id": request_id}
+    body = ApiError(status, message, type="api_error").body(request_id)
     return Answer(status=status, headers={"x-should-retry": "false"}, body=body, source="upstream")
 
 
@@ -89,8 +91,6 @@ class UpstreamResponder:
         self.cassette = cassette
         self.upstream = (upstream or DEFAULT_UPSTREAM).rstrip("/")
         if not self.upstream.startswith(("http://", "https://")):
-            from ..errors import ConfigError
-
             raise ConfigError(f"upstream must be an http:// or https:// URL, got {upstream!r}")
         self.index = index
         self.redact = tuple(redact)
@@ -146,8 +146,7 @@ class UpstreamResponder:
             status=resp.status_code, headers=recorded_response_headers(resp.headers, self.redact)
         )
         if is_sse and resp.status_code == 200:
-            dec = Decoder()
-            response.events = dec.feed(raw) + dec.close()
+            response.events = decode_all(raw)
             response.offsets = [0.0] * len(response.events)
             response.raw = raw
         else:
@@ -188,11 +187,8 @@ class UpstreamResponder:
                     exchange.entry.notes.append(
                         f"upstream stream broke after {len(events)} events; not recorded"
                     )
-                payload = {
-                    "type": "error",
-                    "error": {"type": "api_error", "message": f"upstream stream broke: {err}"},
-                }
-                yield Event("error", dumps(payload))
+                error = {"type": "api_error", "message": f"upstream stream broke: {err}"}
+                yield event({"type": "error", "error": error})
                 return
         finally:
             await resp.aclose()
@@ -242,11 +238,8 @@ class UpstreamResponder:
 def _answer_for_client(it: Interaction, raw: bytes, stream: bool, resp: httpx.Response) -> Answer:
     """What the client gets for a buffered upstream answer: what the upstream sent (unscrubbed bytes
     when they are the form the client asked for)."""
-    from .replay import answer_from
-
     answer = answer_from(it, stream=stream, source="upstream")
     answer.headers = passthrough_headers(resp.headers)
-    r = it.response
-    if r.status != 200 or (r.events is not None) == stream:
+    if answer.raw is not None:  # the recorded form is the one asked for: send the bytes as received
         answer.raw = raw
     return answer
