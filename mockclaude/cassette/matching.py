@@ -113,6 +113,8 @@ class Matcher:
         self.ignore_fields = tuple(
             dict.fromkeys((*DEFAULT_IGNORE, *(f.strip() for f in ignore_fields if f.strip())))
         )
+        self._ignore_top = tuple(f for f in self.ignore_fields if "." not in f)
+        self._ignore_paths = tuple(f for f in self.ignore_fields if "." in f)
 
     def __repr__(self) -> str:
         return f"Matcher(match_on={self.match_on!r}, ignore_fields={self.ignore_fields!r})"
@@ -120,11 +122,10 @@ class Matcher:
     def _body(self, body: Any) -> Any:
         if not isinstance(body, dict):
             return body
-        top = [f for f in self.ignore_fields if "." not in f]
+        top = self._ignore_top
         out = {k: v for k, v in body.items() if k not in top} if any(k in body for k in top) else body
-        for f in self.ignore_fields:
-            if "." in f:
-                out = _drop_path(out, f)
+        for f in self._ignore_paths:
+            out = _drop_path(out, f)
         return out
 
     def part(self, name: str, req: RequestView, body: Any = _MISSING) -> str:

@@ -66,8 +66,9 @@ def answer_from(it: Interaction, *, stream: bool, source: str = "cassette") -> A
 
 
 def request_view(exchange: Any) -> RequestView:
-    url = exchange.request.url
-    return RequestView(exchange.request.method, url.path, url.query or "", exchange.body)
+    # From the scope: building ``request.url`` (a whole URL, re-parsed) costs more than the lookup.
+    scope = exchange.request.scope
+    return RequestView(scope["method"], scope["path"], scope.get("query_string", b"").decode(), exchange.body)
 
 
 class ReplayResponder:
