@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .cassette import Cassette, Interaction, remember_signatures
+from .cassette.format import write_atomic
 from .cassette.scrub import find_secrets, scrub_interaction
 from .errors import ApiError, CassetteError
 from .redact import DEFAULT_REDACT
@@ -224,7 +225,7 @@ def cmd_redact(args: argparse.Namespace, out: TextIO) -> int:
     if args.dry_run:
         print(f"{args.path}: would redact secrets (dry run, file unchanged)", file=out)
         return 0
-    cassette.save(args.path)
+    write_atomic(args.path, after)  # the text just built: no third serialisation by save()
     print(f"{args.path}: secrets redacted", file=out)
     return 0
 
