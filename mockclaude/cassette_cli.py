@@ -280,6 +280,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except CassetteError as err:
         print(f"mockclaude: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # a destination that cannot be written, a permission refused
+        where = f" {err.filename}" if err.filename else ""
+        print(f"mockclaude: cannot write{where}: {err.strerror or err}", file=sys.stderr)
+        return 1
     return int(result or 0)
 
 

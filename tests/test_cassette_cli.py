@@ -126,3 +126,15 @@ def test_lint_event_data_that_is_not_an_object(tmp_path: Path) -> None:
     c.save(tmp_path / "list.yaml")
     code, out = run("lint", str(tmp_path / "list.yaml"))
     assert code == 1 and "interactions.0: response.events.1: data is not a JSON object" in out
+
+
+def test_unwritable_destination_is_a_message_not_a_traceback(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from mockclaude.cassette_cli import main as cli_main
+
+    src = tmp_path / "vcr.yaml"
+    src.write_text("interactions: []\nversion: 1\n")
+    (tmp_path / "a-file").write_text("")
+    dest = tmp_path / "a-file" / "out.yaml"  # a "directory" that is a file: cannot be created
+    code = cli_main(["import-vcr", str(src), str(dest)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("mockclaude: ") and "Traceback" not in err
