@@ -83,7 +83,7 @@ class RateLimits:
                 n = int(value)
             except (TypeError, ValueError):
                 raise ConfigError(f"rate limit {key}: expected a positive integer, got {value!r}") from None
-            if n < 1 or isinstance(value, bool):
+            if n < 1 or isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ConfigError(f"rate limit {key}: expected a positive integer, got {value!r}")
             out[k] = n
         if not out:

@@ -233,3 +233,12 @@ def test_settings_accept_specs_and_values() -> None:
     assert [q["spec"] for q in plan.queued()] == ["429:times=1", "529:times=1"]
     with pytest.raises(ConfigError, match="times"):
         FaultPlan.from_settings(Settings.build(faults=["429:times=-1"]))
+
+
+def test_garbage_size_is_bounded() -> None:
+    from mockclaude.errors import ConfigError
+    from mockclaude.faults import parse
+
+    assert parse("garbage:bytes=1024")
+    with pytest.raises(ConfigError, match="must be <= 16777216"):
+        parse("garbage:bytes=100000000000")

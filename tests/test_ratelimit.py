@@ -117,3 +117,14 @@ def test_cli_flag_maps_to_settings() -> None:
     args = parser.parse_args(["serve", "--rate-limit", "rpm=50,tpm=20000"])
     settings = _settings_from_args(args)
     assert RateLimits.coerce(settings.rate_limits) == RateLimits(rpm=50, tpm=20000)
+
+
+def test_fractional_limits_are_refused_not_truncated() -> None:
+    from mockclaude.errors import ConfigError
+    from mockclaude.ratelimit import RateLimits
+
+    with pytest.raises(ConfigError, match="positive integer"):
+        RateLimits.of({"rpm": 2.7})
+    with pytest.raises(ConfigError, match="positive integer"):
+        RateLimits.parse("rpm=2.7")
+    assert RateLimits.of({"rpm": 3.0}).items()

@@ -43,7 +43,7 @@ class FaultSpecError(ConfigError):
 
 # --- option types ------------------------------------------------------------------------------
 
-def _int(lo: int | None = None) -> Callable[[Any], int]:
+def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], int]:
     def conv(v: Any) -> int:
         if isinstance(v, bool):
             raise TypeError("expected an integer")
@@ -59,6 +59,8 @@ def _int(lo: int | None = None) -> Callable[[Any], int]:
         n = int(v)
         if lo is not None and n < lo:
             raise ValueError(f"must be >= {lo}, got {n}")
+        if hi is not None and n > hi:
+            raise ValueError(f"must be <= {hi}, got {n}")
         return n
 
     conv.__name__ = "integer" if lo is None else f"integer >= {lo}"
@@ -166,7 +168,7 @@ KINDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "chunk": {"size": _size, "delay": _float(0.0)},
     "reset": {},
     "empty": {},
-    "garbage": {"bytes": _int(1)},
+    "garbage": {"bytes": _int(1, 16 * 1024 * 1024)},  # bounded: one header must not make gigabytes
     "latency": {"ttfb": _float(0.0), "per-event": _float(0.0), "jitter": _float(0.0)},
 }
 
