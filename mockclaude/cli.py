@@ -143,7 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cassette_cli import main as cassette_main
 
         return int(cassette_main(argv[1:]) or 0)
-    parser = argparse.ArgumentParser(prog="mockclaude", description=__doc__.split("\n\n")[0].strip("`— "))
+    parser = argparse.ArgumentParser(
+        prog="mockclaude",
+        description="A record-and-replay test double of the Claude Messages API: serve it, manage its cassettes.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"mockclaude {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(sub)
     sub.add_parser("cassette", help="list, show, lint, redact or import cassettes (see: mockclaude cassette -h)")

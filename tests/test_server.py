@@ -228,3 +228,10 @@ def test_redact_header_setting_reaches_the_journal() -> None:
         httpx.post(m.url + "/v1/messages", json=GOOD, headers={**HEADERS, "x-team-token": "tok-123"})
         assert m.requests[-1].headers["x-team-token"] == "[REDACTED]"
         assert m.requests[-1].headers["x-api-key"] == "[REDACTED]"
+
+
+def test_version_and_module_entry_point() -> None:
+    import mockclaude
+
+    proc = subprocess.run([sys.executable, "-m", "mockclaude", "--version"], capture_output=True, text=True, timeout=30, check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"mockclaude {mockclaude.__version__}"
