@@ -380,48 +380,64 @@ class MockClaudeApp:
 
     # --- other endpoints ------------------------------------------------------------------------
 
-    async def _simple(self, request: Request, produce: Callable[[], Any]) -> Response:
+    async def answer_plain(
+        self,
+        request: Request,
+        produce: Callable[[Any, bytes], tuple[int, dict[str, str], bytes]],
+        *,
+        source: str,
+        body_limit: int | None = None,
+    ) -> Response:
+        """The endpoints beside /v1/messages (models, batches): header checks, the body when
+        ``body_limit`` is given (the edge's 413 past it), the journal and the API's error bodies.
+        ``produce(meta, raw)`` returns (status, extra headers, body bytes)."""
         request_id = new_request_id()
-        entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, None)
+        raw = b""
         try:
-            protocol.check_headers(
+            meta = protocol.check_headers(
                 request.headers,
                 api_key=self.settings.api_key,
                 strict_betas=self.settings.strict_betas,
-                require_json=False,
+                require_json=body_limit is not None,
             )
-            body = produce()
+            if body_limit is not None:
+                raw = await self._read_body(request, body_limit)
+            status, extra, content = produce(meta, raw)
         except ApiError as err:
+            entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)
+            entry.source = source
             return self.error_response(err, request_id, entry)
+        entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)
+        media_type = extra.pop("content-type", JSON_TYPE)
         headers = self.base_headers(request_id)
-        entry.status, entry.sent, entry.source, entry.response_headers = 200, "json", "models", headers
-        return Response(dumps(body), headers=headers, media_type=JSON_TYPE)
+        headers.update(extra)
+        entry.status, entry.sent, entry.source, entry.response_headers = status, "json", source, headers
+        return Response(content, status_code=status, headers=headers, media_type=media_type)
 
     async def list_models(self, request: Request) -> Response:
         q = request.query_params
 
-        def produce() -> Any:
+        def produce(meta: Any, raw: bytes) -> tuple[int, dict[str, str], bytes]:
             limit_raw = q.get("limit", "20")
             try:
                 limit = int(limit_raw)
             except ValueError:
                 raise invalid("limit: Input should be a valid integer, unable to parse string as an integer") from None
-            return model_registry.list_models_page(
-                after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit
-            )
+            page = model_registry.list_models_page(after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit)
+            return 200, {}, dumps(page)
 
-        return await self._simple(request, produce)
+        return await self.answer_plain(request, produce, source="models")
 
     async def get_model(self, request: Request) -> Response:
         model_id = request.path_params["model_id"]
 
-        def produce() -> Any:
+        def produce(meta: Any, raw: bytes) -> tuple[int, dict[str, str], bytes]:
             info = model_registry.get_model(model_id)
             if info is None:
                 raise ApiError(404, f"model: {model_id}", type="not_found_error")
-            return model_registry.model_object(info)
+            return 200, {}, dumps(model_registry.model_object(info))
 
-        return await self._simple(request, produce)
+        return await self.answer_plain(request, produce, source="models")
 
     async def _not_found(self, request: Request, exc: Exception) -> Response:
         return self.error_response(ApiError(404, "Not Found", type="not_found_error"), new_request_id())

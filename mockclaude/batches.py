@@ -90,31 +90,9 @@ class BatchStore:
     # --- helpers ---------------------------------------------------------------------------------
 
     async def _answer(self, request: Request, produce: Any, *, body: bool = False) -> Response:
-        """Header checks, journal, the API's error bodies; ``produce`` returns (status, headers, bytes)."""
-        app = self.app
-        request_id = new_request_id()
-        raw = b""
-        try:
-            meta = protocol.check_headers(
-                request.headers,
-                api_key=app.settings.api_key,
-                strict_betas=app.settings.strict_betas,
-                require_json=body,
-            )
-            if body:
-                raw = await app._read_body(request, MAX_BODY_BYTES)
-            status, headers, content = produce(meta, raw)
-        except ApiError as err:
-            entry = app.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)
-            entry.source = "batches"
-            return app.error_response(err, request_id, entry)
-        entry = app.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)
-        entry.source = "batches"
-        media_type = headers.pop("content-type", "application/json")
-        all_headers = app.base_headers(request_id)
-        all_headers.update(headers)
-        entry.status, entry.sent, entry.response_headers = status, "json", all_headers
-        return Response(content, status_code=status, headers=all_headers, media_type=media_type)
+        return await self.app.answer_plain(
+            request, produce, source="batches", body_limit=MAX_BODY_BYTES if body else None
+        )
 
     def _get(self, batch_id: str) -> Batch:
         with self._lock:
