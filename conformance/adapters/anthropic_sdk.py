@@ -17,8 +17,8 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import anthropic  # noqa: E402
-from adapter_protocol import (  # noqa: E402
+import anthropic
+from adapter_protocol import (
     Answer,
     Case,
     echo_result,

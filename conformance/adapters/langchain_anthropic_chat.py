@@ -20,10 +20,10 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve  # noqa: E402
-from anthropic_sdk import describe_error  # noqa: E402  (LangChain's errors subclass the SDK's)
-from langchain_anthropic import ChatAnthropic  # noqa: E402
-from langchain_core.messages import (  # noqa: E402
+from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve
+from anthropic_sdk import describe_error
+from langchain_anthropic import ChatAnthropic
+from langchain_core.messages import (
     AIMessage,
     BaseMessage,
     HumanMessage,

@@ -23,11 +23,11 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve  # noqa: E402
-from pydantic_ai import Agent, Tool, capture_run_messages  # noqa: E402
-from pydantic_ai.direct import model_request, model_request_stream  # noqa: E402
-from pydantic_ai.exceptions import ModelAPIError, ModelHTTPError, UsageLimitExceeded  # noqa: E402
-from pydantic_ai.messages import (  # noqa: E402
+from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve
+from pydantic_ai import Agent, Tool, capture_run_messages
+from pydantic_ai.direct import model_request, model_request_stream
+from pydantic_ai.exceptions import ModelAPIError, ModelHTTPError, UsageLimitExceeded
+from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
     ModelRequestPart,
@@ -42,11 +42,11 @@ from pydantic_ai.messages import (  # noqa: E402
     ToolReturnPart,
     UserPromptPart,
 )
-from pydantic_ai.models import ModelRequestParameters  # noqa: E402
-from pydantic_ai.models.anthropic import AnthropicModel  # noqa: E402
-from pydantic_ai.providers.anthropic import AnthropicProvider  # noqa: E402
-from pydantic_ai.tools import ToolDefinition  # noqa: E402
-from pydantic_ai.usage import UsageLimits  # noqa: E402
+from pydantic_ai.models import ModelRequestParameters
+from pydantic_ai.models.anthropic import AnthropicModel
+from pydantic_ai.providers.anthropic import AnthropicProvider
+from pydantic_ai.tools import ToolDefinition
+from pydantic_ai.usage import UsageLimits
 
 PROVIDER = "anthropic"
 # Request fields that have a pydantic-ai setting; anything else goes through the extra_body setting.

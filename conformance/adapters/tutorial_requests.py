@@ -21,8 +21,8 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import requests  # noqa: E402
-from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve  # noqa: E402
+import requests
+from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve
 
 RETRIED = (429, 500, 529)  # the tutorial's table: "Wait and retry", "Retry shortly", "Wait longer"
 
