@@ -44,6 +44,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models import ModelRequestParameters
 from pydantic_ai.models.anthropic import AnthropicModel
+from pydantic_ai.native_tools import AbstractNativeTool, WebSearchTool
 from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import UsageLimits
@@ -173,10 +174,27 @@ def to_message(response: ModelResponse) -> dict[str, Any]:
     return message
 
 
+def _is_client_tool(tool: dict[str, Any]) -> bool:
+    return tool.get("type") in (None, "custom")
+
+
 def _function_tools(request: dict[str, Any]) -> list[ToolDefinition]:
     return [ToolDefinition(name=t["name"], description=t.get("description"),
                            parameters_json_schema=t.get("input_schema", {"type": "object"}))
-            for t in request.get("tools", [])]
+            for t in request.get("tools", []) if _is_client_tool(t)]
+
+
+def _native_tools(request: dict[str, Any]) -> list[AbstractNativeTool]:
+    """Server tools as pydantic-ai's native tools (it then writes their definitions itself)."""
+    native: list[AbstractNativeTool] = []
+    for tool in request.get("tools", []):
+        if _is_client_tool(tool):
+            continue
+        if str(tool.get("type", "")).startswith("web_search_"):
+            native.append(WebSearchTool())
+        else:
+            raise Unexpressible(f"pydantic-ai adapter: no native tool for {tool.get('type')!r}")
+    return native
 
 
 def _echo_tool(definition: dict[str, Any]) -> Tool[None]:
@@ -199,7 +217,8 @@ async def _run(case: Case) -> Answer:
     action = case["action"]
     if action in ("create", "stream"):
         settings = _settings(case, request, with_tool_choice=True)
-        params = ModelRequestParameters(function_tools=_function_tools(request), allow_text_output=True)
+        params = ModelRequestParameters(function_tools=_function_tools(request), native_tools=_native_tools(request),
+                                        allow_text_output=True)
         if action == "create":
             response = await model_request(model, history, model_settings=settings,  # type: ignore[arg-type]
                                            model_request_parameters=params)
@@ -210,7 +229,8 @@ async def _run(case: Case) -> Answer:
                     pass
                 response = stream.get()
         return message_answer(to_message(response))
-    agent: Agent[None, str] = Agent(model, tools=[_echo_tool(t) for t in request.get("tools", [])])
+    agent: Agent[None, str] = Agent(model, tools=[_echo_tool(t) for t in request.get("tools", []) if _is_client_tool(t)],
+                                    native_tools=_native_tools(request))
     max_rounds = int(case.get("max_rounds", 5))
     with capture_run_messages() as messages:
         try:
