@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve
 from pydantic_ai import Agent, Tool, capture_run_messages
+from pydantic_ai.capabilities import NativeTool
 from pydantic_ai.direct import model_request, model_request_stream
 from pydantic_ai.exceptions import ModelAPIError, ModelHTTPError, UsageLimitExceeded
 from pydantic_ai.messages import (
@@ -141,7 +142,10 @@ def to_message(response: ModelResponse) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
     for part in response.parts:
         if isinstance(part, TextPart):
-            content.append({"type": "text", "text": part.content})
+            block: dict[str, Any] = {"type": "text", "text": part.content}
+            if part.provider_details and part.provider_details.get("citations"):
+                block["citations"] = part.provider_details["citations"]  # the API's citations, as pydantic-ai keeps them
+            content.append(block)
         elif isinstance(part, NativeToolCallPart):
             content.append({"type": "server_tool_use", "id": part.tool_call_id, "name": part.tool_name,
                             "input": part.args_as_dict()})
@@ -230,7 +234,7 @@ async def _run(case: Case) -> Answer:
                 response = stream.get()
         return message_answer(to_message(response))
     agent: Agent[None, str] = Agent(model, tools=[_echo_tool(t) for t in request.get("tools", []) if _is_client_tool(t)],
-                                    native_tools=_native_tools(request))
+                                    capabilities=[NativeTool(tool) for tool in _native_tools(request)])
     max_rounds = int(case.get("max_rounds", 5))
     with capture_run_messages() as messages:
         try:

@@ -159,3 +159,13 @@ def test_a_cut_connection_is_an_error(adapter: tuple[str, AdapterProcess], mock:
     answer = process.run({"base_url": mock.url, "action": "stream", "request": body("Hello")})
     assert not answer["ok"], answer
     assert answer["error"]["status"] is None
+
+
+def test_a_server_tool_beside_client_tools(adapter: tuple[str, AdapterProcess], mock: MockClaude) -> None:
+    _, process = adapter
+    request = body("Use get_weather.", tools=[*TOOLS, {"type": "web_search_20250305", "name": "web_search"}])
+    answer = process.run({"base_url": mock.url, "action": "tool_loop", "request": request})
+    assert answer["ok"], (answer, process.stderr())
+    tools_sent = messages_requests(mock)[0].body["tools"]
+    assert "web_search" in [t["name"] for t in tools_sent]
+    assert {"get_weather", "get_time"} <= {t["name"] for t in tools_sent}
