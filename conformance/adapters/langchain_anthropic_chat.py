@@ -13,6 +13,7 @@ keep is left out, so the suite reports it as lost.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from functools import reduce
@@ -115,6 +116,9 @@ def to_message(ai: AIMessage) -> dict[str, Any]:
             block = {k: v for k, v in part.items() if k not in ("index", "partial_json")}
             if block.get("type") == "tool_use" and block.get("id") in args:
                 block["input"] = args[block["id"]]
+            elif part.get("partial_json") and not part.get("input"):
+                # A streamed server_tool_use: LangChain keeps its input as the joined JSON text only.
+                block["input"] = json.loads(part["partial_json"])
             blocks.append(block)
     message: dict[str, Any] = {"type": "message", "role": "assistant", "content": blocks}
     if isinstance(meta.get("id"), str):
