@@ -208,6 +208,7 @@ def message_strategy(
         content.extend(draw(tool_use_block(draw(st.sampled_from(names)))) for _ in range(n))
     if not content:
         content.append({"type": "text", "text": draw(texts)})
+    unique_ids(content, "m" + draw(_ids)[:4])
     return {
         "id": "msg_" + draw(_ids),
         "type": "message",
@@ -218,6 +219,18 @@ def message_strategy(
         "stop_sequence": "\n\nHuman:" if reason == "stop_sequence" else None,
         "usage": draw(usage_strategy()),
     }
+
+
+def unique_ids(content: list[dict[str, Any]], tag: str) -> None:
+    """Make tool ids unique (the API never repeats one; shrinking would): ``tag`` + position."""
+    renamed: dict[str, str] = {}
+    for i, b in enumerate(content):
+        if b.get("type") in ("tool_use", "server_tool_use"):
+            renamed[b["id"]] = new = f"{b['id']}{tag}{i}"
+            b["id"] = new
+    for b in content:
+        if b.get("type") == "web_search_tool_result" and b.get("tool_use_id") in renamed:
+            b["tool_use_id"] = renamed[b["tool_use_id"]]
 
 
 @dataclass

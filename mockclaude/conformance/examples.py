@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .answers import TOOLS, Stream, message_strategy, stream_from_message, texts
+from .answers import TOOLS, Stream, message_strategy, stream_from_message, texts, unique_ids
 from .checks import results_turn
 from .serving import Reply, json_reply, stream_reply
 from .wire import Encoding, chunk_cuts, encode_events, encoding_strategy, split_at
@@ -172,6 +172,8 @@ def loop_example(
     n = draw(st.integers(*rounds))
     msgs = [draw(message_strategy(signer, kinds=kinds, stop_reason="tool_use", tools=tools, tool_names=tool_names))
             for _ in range(n)]
+    for r, m in enumerate(msgs):
+        unique_ids(m["content"], f"r{r}")
     fkinds = tuple(k for k in kinds if k in ("thinking", "redacted_thinking")) + ("text",)
     msgs.append(draw(message_strategy(signer, kinds=fkinds, stop_reason=final, min_text=1)))
     replies: list[Reply] = []

@@ -60,7 +60,7 @@ def _case_seed(seed: int, case_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{case_id}".encode()).digest()[:8], "big")
 
 
-def _timeout(ex: Example) -> float:
+def _timeout(ex: Example, base: float = 15.0) -> float:
     waits = 0.0
     for r in ex.replies:
         for k in ("retry-after-ms", "retry-after"):
@@ -71,16 +71,16 @@ def _timeout(ex: Example) -> float:
             waits += 1.0 if r.status != 200 else 0.0  # client back-off without headers
         if r.stall:
             waits += r.stall[1]
-    return 15.0 + waits * 2
+    return base + waits * 2
 
 
-def execute(server: CaseServer, client: Client, ex: Example, api_key: str) -> Outcome:
+def execute(server: CaseServer, client: Client, ex: Example, api_key: str, timeout: float = 15.0) -> Outcome:
     """Serve one example to the client; collect its answer and the requests the server received."""
     token, base_url = server.register(ex.replies)
     case_line = {"id": f"{token}-{uuid.uuid4().hex[:6]}", "base_url": base_url, "api_key": api_key, "action": ex.action,
                  "request": ex.request, "max_retries": ex.max_retries, "max_rounds": ex.max_rounds}
     t0 = time.monotonic()
-    answer = client.run(case_line, _timeout(ex))
+    answer = client.run(case_line, _timeout(ex, timeout))
     elapsed = time.monotonic() - t0
     if isinstance(answer, dict) and answer.get("id") != case_line["id"]:
         answer = ClientFailure("garbage", f"answer id {answer.get('id')!r} is not the case's id {case_line['id']!r}")
@@ -90,8 +90,9 @@ def execute(server: CaseServer, client: Client, ex: Example, api_key: str) -> Ou
 
 
 def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, max_examples: int = DEFAULT_EXAMPLES,
-             api_key: str = "sk-ant-conformance-key") -> CaseResult:
-    """Run one case; shrink its failure; give its verdict."""
+             api_key: str = "sk-ant-conformance-key", timeout: float = 15.0, shrink_budget: float = SHRINK_BUDGET) -> CaseResult:
+    """Run one case; shrink its failure (for at most ``shrink_budget`` seconds); give its verdict.
+    ``timeout``: seconds a client has to answer one example (plus the waits the example asks for)."""
     t0 = time.monotonic()
     result = CaseResult(case, client.label, Verdict.PASS, seed=seed)
     if case.action != "any" and client.lacks(case.action):
@@ -104,9 +105,9 @@ def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, m
     def judge(ex: Example) -> None:
         key = ex.key()
         if key not in cache:
-            if state["first_fail"] is not None and time.monotonic() - state["first_fail"] > SHRINK_BUDGET:
+            if state["first_fail"] is not None and time.monotonic() - state["first_fail"] > shrink_budget:
                 return  # shrink budget spent: new candidates count as passing, the smallest failure stands
-            out = execute(server, client, ex, api_key)
+            out = execute(server, client, ex, api_key, timeout)
             state["runs"] += 1
             try:
                 probs = case.check(ex, out)
@@ -154,7 +155,8 @@ def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, m
 
 
 def run_suite(cases: list[Case], clients: list[Client], *, seed: int = 0, max_examples: int = DEFAULT_EXAMPLES,
-              progress: Callable[[str], None] | None = None) -> list[CaseResult]:
+              progress: Callable[[str], None] | None = None, timeout: float = 15.0,
+              shrink_budget: float = SHRINK_BUDGET) -> list[CaseResult]:
     """All ``cases`` against each client, group by group, on one server."""
     results: list[CaseResult] = []
     with CaseServer() as server:
@@ -165,7 +167,7 @@ def run_suite(cases: list[Case], clients: list[Client], *, seed: int = 0, max_ex
                     if group is not None and progress:
                         progress(_group_line(client.label, group, done, started))
                     group, started, done = c.group, time.monotonic(), []
-                r = run_case(c, client, server, seed=seed, max_examples=max_examples)
+                r = run_case(c, client, server, seed=seed, max_examples=max_examples, timeout=timeout, shrink_budget=shrink_budget)
                 results.append(r)
                 done.append(r)
             if group is not None and progress:
