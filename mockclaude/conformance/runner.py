@@ -56,6 +56,12 @@ class _Failed(Exception):
     pass
 
 
+class _BudgetSpent(BaseException):
+    """Ends Hypothesis's shrinking once the budget of client runs is spent (a BaseException, so
+    Hypothesis lets it through); every failing candidate it tried was smaller than the one
+    before, so the last failure seen is the smallest found."""
+
+
 def _case_seed(seed: int, case_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{case_id}".encode()).digest()[:8], "big")
 
@@ -106,7 +112,7 @@ def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, m
         key = ex.key()
         if key not in cache:
             if state["first_fail"] is not None and state["runs"] - state["first_fail"] >= shrink_budget:
-                return  # shrink budget spent: new candidates count as passing, the smallest failure stands
+                raise _BudgetSpent
             out = execute(server, client, ex, api_key, timeout)
             state["runs"] += 1
             try:
@@ -138,7 +144,7 @@ def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, m
     test = hseed(_case_seed(seed, case.id))(test)
     try:
         test()
-    except _Failed:
+    except (_Failed, _BudgetSpent):
         pass
     except Flaky as exc:
         result.note = f"flaky: the client did not fail the same example twice ({type(exc).__name__})"
