@@ -106,6 +106,15 @@ def _sse(*, eols: tuple[str, ...] = ("\n",), data_space: tuple[str, ...] = ("alw
 
 ALL_KINDS = ("text", "thinking", "server_tool", "citations")
 
+@st.composite
+def _stalled(draw: Any, signer: Any) -> Example:
+    ex: Example = draw(stream_example(signer, max_cuts=3))
+    r = ex.replies[0]
+    r.stall = (draw(st.integers(1, max(1, len(r.chunks) - 1))) if len(r.chunks) > 1 else 0, draw(st.sampled_from([0.3, 0.6])))
+    ex.describe += f"; stall {r.stall[1]}s before chunk {r.stall[0]}"
+    return ex
+
+
 # --- sse.* ---------------------------------------------------------------------------------------
 
 case("sse", "chunk-boundaries", MUST, "A stream cut into network chunks at arbitrary byte offsets (down to one byte) accumulates to the same message.",
@@ -163,15 +172,6 @@ case("stream", "interleaved-blocks", INFO, "Robustness tier: deltas of two text 
      "client-bugs.md: the official SDK assumes index order", "stream", _sse(min_text=2, kinds=("text",), interleave=True), same_message(), bugs="14")
 
 
-@st.composite
-def _stalled(draw: Any, signer: Any) -> Example:
-    ex: Example = draw(stream_example(signer, max_cuts=3))
-    r = ex.replies[0]
-    r.stall = (draw(st.integers(1, max(1, len(r.chunks) - 1))) if len(r.chunks) > 1 else 0, draw(st.sampled_from([0.3, 0.6])))
-    ex.describe += f"; stall {r.stall[1]}s before chunk {r.stall[0]}"
-    return ex
-
-
 # --- errors.* ------------------------------------------------------------------------------------
 
 case("errors", "mid-stream-error", MUST, "An `error` event after a 200 response is reported as an error, not as a (partial) success.",
@@ -193,6 +193,25 @@ case("errors", "http-status", MUST, "An HTTP error answer is reported as an erro
 case("errors", "http-type", SHOULD, "An HTTP error's `error.type` (e.g. invalid_request_error) is recoverable from the reported error.",
      ERROR_DOCS, "any", _http_status_example((400, 401, 403, 404, 413)),
      lambda ex, out: expect_error(out, etype=ex.expect["type"]), bugs="38,39")
+
+@st.composite
+def _cut_then_full(draw: Any, signer: Any) -> Example:
+    first: Example = draw(truncated(signer, where="content", end=draw(st.sampled_from(["cut", "complete"]))))
+    full: Example = draw(stream_example(signer, min_text=1))
+    ex = Example("stream", first.request, first.replies + full.replies, max_retries=2, expect={"message": full.expect["message"]},
+                 describe=f"attempt 1: {first.describe}; attempt 2: the full answer")
+    return ex
+
+
+def _dedupe_check(ex: Example, out: Outcome) -> list[str]:
+    a = out.answer
+    if isinstance(a, dict) and a.get("ok") is False:
+        return []
+    msg, probs = expect_ok(out)
+    if msg is None:
+        return probs
+    return problems_of_message(msg, ex.expect["message"])
+
 
 # --- retry.* -------------------------------------------------------------------------------------
 
@@ -221,25 +240,6 @@ case("retry", "backoff", SHOULD, "Without retry headers, a client still waits be
      lambda signer: retry_example(signer, [500], no_headers=True, max_retries=1), retry_problems, max_examples=1, bugs="34")
 case("retry", "no-duplicate-after-cut", MUST, "A stream cut mid-way is either reported as an error or retried from scratch, never stitched (no duplicated text).",
      STREAMING_DOCS, "stream", lambda signer: _cut_then_full(signer), lambda ex, out: _dedupe_check(ex, out), max_examples=4, bugs="37")
-
-
-@st.composite
-def _cut_then_full(draw: Any, signer: Any) -> Example:
-    first: Example = draw(truncated(signer, where="content", end=draw(st.sampled_from(["cut", "complete"]))))
-    full: Example = draw(stream_example(signer, min_text=1))
-    ex = Example("stream", first.request, first.replies + full.replies, max_retries=2, expect={"message": full.expect["message"]},
-                 describe=f"attempt 1: {first.describe}; attempt 2: the full answer")
-    return ex
-
-
-def _dedupe_check(ex: Example, out: Outcome) -> list[str]:
-    a = out.answer
-    if isinstance(a, dict) and a.get("ok") is False:
-        return []
-    msg, probs = expect_ok(out)
-    if msg is None:
-        return probs
-    return problems_of_message(msg, ex.expect["message"])
 
 
 # --- usage.* -------------------------------------------------------------------------------------

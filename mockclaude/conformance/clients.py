@@ -61,7 +61,7 @@ class PythonClient(Client):
     thread so a hang is a timeout, not a hung suite. ``fn.capabilities`` (a dict) is read if set."""
 
     def __init__(self, fn: Callable[[dict[str, Any]], Any], label: str | None = None) -> None:
-        super().__init__(label or getattr(fn, "__qualname__", "python"), dict(getattr(fn, "capabilities", {}) or {}))
+        super().__init__(str(label or getattr(fn, "__qualname__", "python")), dict(getattr(fn, "capabilities", {}) or {}))
         self.fn = fn
 
     def run(self, case: dict[str, Any], timeout: float) -> dict[str, Any] | ClientFailure:
@@ -158,7 +158,7 @@ class AdapterProcess(Client):
 
         def read_err() -> None:
             with err:
-                for chunk in iter(lambda: err.read1(4096), b""):
+                for chunk in iter(lambda: err.read1(4096), b""):  # type: ignore[attr-defined]
                     with self._stderr_lock:
                         self._stderr += chunk
                         del self._stderr[: max(0, len(self._stderr) - 65536)]

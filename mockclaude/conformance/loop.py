@@ -71,7 +71,7 @@ def loop_problems(ex: Any, out: Outcome, cats: tuple[str, ...]) -> list[str]:
             a_turn, users = rounds[j]
             exp_content = [_norm_block(b) for b in m["content"]]
             if "assistant" in cats and a_turn["content"] != exp_content:
-                diff = next((i for i, (x, y) in enumerate(zip(a_turn["content"], exp_content)) if x != y), None)
+                diff = next((i for i, (x, y) in enumerate(zip(a_turn["content"], exp_content, strict=False)) if x != y), None)
                 if diff is None:
                     probs.append(f"request {k}: round {j + 1}'s assistant turn has {len(a_turn['content'])} blocks "
                                  f"{[b.get('type') for b in a_turn['content']]}, the answer had {len(exp_content)} {[b.get('type') for b in exp_content]}")

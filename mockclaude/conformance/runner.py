@@ -170,7 +170,8 @@ def run_suite(cases: list[Case], clients: list[Client], *, seed: int = 0, max_ex
     results: list[CaseResult] = []
     with CaseServer() as server:
         for client in clients:
-            group, started, done = None, time.monotonic(), []
+            group: str | None = None
+            started, done = time.monotonic(), list[CaseResult]()
             for c in cases:
                 if c.group != group:
                     if group is not None and progress:

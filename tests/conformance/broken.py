@@ -4,7 +4,6 @@ a few, as adapter processes (``python broken.py NAME``)."""
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
 import sys
@@ -13,9 +12,9 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "conformance", "adapters"))
 
-import httpx  # noqa: E402
-import httpx_raw  # noqa: E402
-from httpx_raw import Accumulator, ApiFailure, Client, SSEDecoder  # noqa: E402
+import httpx
+import httpx_raw
+from httpx_raw import Accumulator, ApiFailure, Client, SSEDecoder
 
 
 # --- SSE decoding ------------------------------------------------------------------------------
@@ -223,7 +222,7 @@ class _Stitching(Broken):
             return acc.result()
         except (httpx.TransportError, ApiFailure):
             self.partial = acc.blocks  # kept for the retry
-            raise httpx.ReadError("mid-stream")
+            raise httpx.ReadError("mid-stream") from None
 
     def post(self, case: dict[str, Any], body: dict[str, Any], stream: bool) -> dict[str, Any]:
         self.partial: dict[int, Any] = {}

@@ -52,7 +52,7 @@ def test_reference_adapter_process_passes_every_case(capsys: pytest.CaptureFixtu
     assert "<link" not in page and "<script" not in page  # one self-contained file
     assert 'href="#e0-sse.1"' in page
     junit = (tmp_path / "junit.xml").read_text()
-    assert 'tests="%d"' % len(CASES) in junit
+    assert f'tests="{len(CASES)}"' in junit
     one = json.loads((tmp_path / "json" / "httpx_raw" / "sse.1.json").read_text())
     assert one["verdict"] == "PASS" and one["requirement"] and one["seed"] == 0
 
