@@ -52,8 +52,10 @@ def loop_problems(ex: Any, out: Outcome, cats: tuple[str, ...]) -> list[str]:
         sent = [_norm_turn(m) for m in body["messages"]]
         want = [_norm_turn(m) for m in convs[k - 1]]
         if "params" in cats:
+            if bool(body.get("stream")) != bool(ex.request.get("stream")):
+                probs.append(f"request {k}: stream {body.get('stream')!r}, the first request had {ex.request.get('stream')!r}")
             for key, v in normalize(ex.request).items():
-                if key != "messages" and normalize(body.get(key)) != v:
+                if key not in ("messages", "stream") and normalize(body.get(key)) != v:
                     probs.append(f"request {k}: {key} sent {_short(body.get(key), 200)}, the first request had {_short(v, 200)}")
         if "turns" in cats:
             if [m.get("role") for m in sent] != [m["role"] for m in want]:
