@@ -239,6 +239,7 @@ class MockClaudeApp:
             signer=self.signer,
             strict_models=self.settings.strict_models,
             endpoint=ex.endpoint,
+            betas=meta.betas,
         )
         ex.stream = bool(getattr(ex.valid, "stream", False))
 
