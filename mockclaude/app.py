@@ -105,6 +105,9 @@ class MockClaudeApp:
         from .batches import BatchStore
 
         self.batches = BatchStore(self)
+        from .responders.scripted import Script
+
+        self.script = Script()  # scripted answers: consulted first (responders/scripted.py)
         self.configure(settings)
 
     def configure(self, settings: Settings) -> None:
@@ -122,6 +125,7 @@ class MockClaudeApp:
         self.prompt_cache = PromptCache(min_tokens=settings.cache_min_tokens)
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
         self.responders: list[Any] = self._build_responders()
+        self.script.configure(settings.responses)
         self.faults = self._build_faults()
         self.router = Starlette(
             routes=self._routes(),
@@ -154,6 +158,9 @@ class MockClaudeApp:
             Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
         ]
         routes.extend(self.batches.routes())
+        from .responders.script_file import routes as script_routes
+
+        routes.extend(script_routes(self))
         routes.extend(self.faults.routes(self))
         return routes
 
@@ -180,12 +187,14 @@ class MockClaudeApp:
             await self.router(scope, receive, send)
 
     def reset(self) -> None:
-        """Forget the journal, the prompt cache, queued faults and batches (cassettes are kept)."""
+        """Forget the journal, the prompt cache, queued faults and batches; rewind cassettes and the
+        configured scripted answers (answers added since are forgotten)."""
         self.journal.clear()
         self.batches.clear()
         self.prompt_cache.clear()
         self.faults.clear()
         self.unmatched.clear()
+        self.script.reset()
         for r in self.responders:
             if hasattr(r, "reset"):
                 r.reset()
@@ -289,11 +298,12 @@ class MockClaudeApp:
             return self.error_response(ApiError(500, "Internal server error"), request_id, entry)
 
     async def _answer_messages(self, ex: Exchange) -> Response:
-        answer: Answer | None = None
-        for responder in self.responders:
-            answer = await responder.respond(ex)
-            if answer is not None:
-                break
+        answer: Answer | None = self.script.answer(ex, self) if self.script else None
+        if answer is None:
+            for responder in self.responders:
+                answer = await responder.respond(ex)
+                if answer is not None:
+                    break
         if answer is None:
             answer = Answer(body=self.synthetic.message(ex.valid, ex.raw))
         return self.render(ex, answer)
