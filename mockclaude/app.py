@@ -179,6 +179,12 @@ class MockClaudeApp:
         elif scope["type"] == "lifespan":
             await self.router(scope, receive, send)
 
+    def close(self) -> None:
+        """The server has stopped: let the responders finish (a recording is compacted on disk)."""
+        for r in self.responders:
+            if hasattr(r, "close"):
+                r.close()
+
     def reset(self) -> None:
         """Forget the journal, the prompt cache, queued faults and batches (cassettes are kept)."""
         self.journal.clear()

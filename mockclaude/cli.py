@@ -128,6 +128,7 @@ def serve(args: argparse.Namespace) -> int:
         pass
     finally:
         sock.close()
+        app.close()  # a clean stop compacts a recording (a kill leaves it appended, still valid)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

@@ -6,7 +6,10 @@
   with the body bytes exactly as received.
 * A stream is passed through event by event as it arrives (``Answer.live``) and recorded with each
   event's offset from the start of the stream; the interaction is saved before the client sees the
-  end of the stream.
+  end of the stream: its terminal event (``message_stop`` / ``error``) is held back until the
+  interaction has been appended to the cassette and fsynced.
+* Each interaction is appended to the file (:class:`~mockclaude.cassette.append.AppendLog`), never
+  a rewrite of the whole cassette; :meth:`UpstreamResponder.close` compacts the file once at the end.
 * Upstream error answers (4xx/5xx) are recorded and passed through like any other. When the upstream
   cannot be reached the client gets a 502 ``api_error`` naming the upstream, with
   ``x-should-retry: false``, and nothing is recorded.
@@ -23,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from ..cassette.append import AppendLog
 from ..cassette.format import Cassette, Interaction, RecordedRequest, RecordedResponse, now_iso
 from ..cassette.matching import Index
 from ..cassette.scrub import (
@@ -31,7 +35,7 @@ from ..cassette.scrub import (
     scrub_interaction,
     secret_values,
 )
-from ..errors import ApiError, ConfigError
+from ..errors import ApiError, CassetteError, ConfigError
 from ..redact import DEFAULT_REDACT
 from ..sse import Decoder, Event, decode_all, event
 from . import Answer
@@ -44,6 +48,7 @@ log = logging.getLogger("mockclaude.cassette")
 DEFAULT_UPSTREAM = "https://api.anthropic.com"
 _FORWARD = ("x-api-key", "authorization", "content-type", "accept")
 _TIMEOUT = httpx.Timeout(600.0, connect=15.0)
+_TERMINAL = frozenset({"message_stop", "error"})  # held back until the interaction is on disk
 
 
 def forward_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -87,8 +92,13 @@ class UpstreamResponder:
         redact: Iterable[str] = DEFAULT_REDACT,
         on_record: Callable[[Interaction], None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        fresh: bool = False,
     ) -> None:
+        """``fresh``: this session replaces the cassette file (record mode ``all``)."""
         self.cassette = cassette
+        self.log = (
+            AppendLog(cassette.path, header=cassette.header(), fresh=fresh) if cassette.path is not None else None
+        )
         self.upstream = (upstream or DEFAULT_UPSTREAM).rstrip("/")
         if not self.upstream.startswith(("http://", "https://")):
             raise ConfigError(f"upstream must be an http:// or https:// URL, got {upstream!r}")
@@ -165,6 +175,7 @@ class UpstreamResponder:
         received = bytearray()
         events: list[Event] = []
         offsets: list[float] = []
+        held: list[Event] = []  # from the terminal event on: sent once the interaction is saved
         t0 = time.monotonic()
         try:
             try:
@@ -174,11 +185,14 @@ class UpstreamResponder:
                     for ev in dec.feed(chunk):
                         events.append(ev)
                         offsets.append(at)
-                        yield ev
+                        if held or ev.name in _TERMINAL:
+                            held.append(ev)
+                        else:
+                            yield ev
                 for ev in dec.close():
                     events.append(ev)
                     offsets.append(round(time.monotonic() - t0, 3))
-                    yield ev
+                    held.append(ev)
             except httpx.HTTPError as err:
                 # The status line has gone out: tell the client the way the API does mid-stream. A
                 # stream cut by the network is not what the API answered, so it is not recorded.
@@ -187,6 +201,8 @@ class UpstreamResponder:
                     exchange.entry.notes.append(
                         f"upstream stream broke after {len(events)} events; not recorded"
                     )
+                for ev in held:
+                    yield ev
                 error = {"type": "api_error", "message": f"upstream stream broke: {err}"}
                 yield event({"type": "error", "error": error})
                 return
@@ -205,6 +221,8 @@ class UpstreamResponder:
         except Exception as err:
             log.error("mockclaude: could not save the recording to %s: %s", self.cassette.path, err)
             self.errors.append(f"{type(err).__name__}: {err}")
+        for ev in held:
+            yield ev
 
     async def _record(self, exchange: Any, resp: httpx.Response, response: RecordedResponse) -> Interaction:
         request = exchange.request
@@ -231,8 +249,20 @@ class UpstreamResponder:
         self.recorded += 1
         if exchange.entry is not None:
             exchange.entry.notes.append(f"recorded as interaction #{pos} of {self.cassette.path}")
-        await asyncio.to_thread(self.cassette.save)
+        if self.log is not None:
+            await asyncio.to_thread(self.log.append, it.to_doc())
         return it
+
+    def close(self) -> None:
+        """End of the session: compact what was appended into the one-document form (atomically)."""
+        if self.log is None or not self.log.appended:
+            return
+        self.log.close()
+        try:
+            self.cassette.save()
+        except (OSError, CassetteError) as err:  # the appended form is complete and loads as it is
+            log.warning("mockclaude: could not compact %s (left appended, still valid): %s", self.cassette.path, err)
+        self.log = AppendLog(self.log.path, header=self.log.header, fresh=False)
 
 
 def _answer_for_client(it: Interaction, raw: bytes, stream: bool, resp: httpx.Response) -> Answer:
