@@ -337,6 +337,12 @@ class MockClaudeApp:
                     status = STATUS_FOR_TYPE.get(etype, 500)
                     api_err = ApiError(status, err.error.get("message", "Internal server error"), type=etype)
                     return self.error_response(api_err, ex.request_id, entry)
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+                    # Events out of order (no accumulator folds them): the stream's fault, not ours.
+                    api_err = ApiError(
+                        400, f"mockclaude: the stream cannot be folded into a JSON message ({type(err).__name__}: {err})"
+                    )
+                    return self.error_response(api_err, ex.request_id, entry)
                 raw = dumps(message)
             if entry is not None:
                 entry.status, entry.sent, entry.response_headers = 200, "json", headers

@@ -127,3 +127,30 @@ def test_the_stream_is_on_disk_before_the_client_sees_message_stop(tmp_path: Pat
                         assert len(c) == 1 and c[0].response.events is not None
                         assert c[0].response.events[-1].name == "message_stop"
                 assert saw_stop
+
+
+def test_an_unfoldable_recorded_stream_replayed_as_json_is_a_clear_400_not_a_500(tmp_path: Path) -> None:
+    from mockclaude.cassette import Interaction, RecordedRequest, RecordedResponse
+    from mockclaude.sse import event
+
+    body = _body("out of order", stream=True)
+    start = {"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant",
+                                                 "model": "claude-sonnet-4-6", "content": [], "usage": {}}}
+    events = [
+        event(start),
+        event({"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "x"}}),
+        event({"type": "message_stop"}),
+    ]
+    it = Interaction(RecordedRequest("POST", "/v1/messages", body=body), RecordedResponse(200, events=events))
+    path = tmp_path / "odd.yaml"
+    Cassette([it], path=path).save()
+    with MockClaude(cassette=path) as mock, httpx.Client(base_url=mock.url, headers=HEADERS) as h:
+        as_json = h.post("/v1/messages", json={**body, "stream": False})
+        assert as_json.status_code == 400, as_json.text
+        message = as_json.json()["error"]["message"]
+        assert "interaction #0 of cassette" in message and str(path) in message
+        as_sse = h.post("/v1/messages", json=body)
+        assert as_sse.status_code == 200 and b"content_block_delta" in as_sse.content
+    out = io.StringIO()
+    assert cassette_main(["lint", str(path)], out=out) == 1
+    assert "does not accumulate into a message" in out.getvalue()
