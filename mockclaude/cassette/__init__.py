@@ -142,6 +142,7 @@ def responders_for(app: Any) -> list[Any]:
                 redact=redact,
                 on_record=on_record,
                 fresh=mode == "all",
+                proxy=s.upstream_proxy,
             )
         )
     return out

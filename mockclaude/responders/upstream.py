@@ -1,7 +1,9 @@
 """Recording: forward a request to the upstream API, pass its answer through, keep it in the cassette.
 
 * Only the configured upstream is contacted: the URL is the upstream base plus the request's path
-  and query; redirects are not followed; proxy variables from the environment are not used.
+  and query; redirects are not followed. The connection may go through a proxy (``upstream_proxy``,
+  or the environment's ``HTTPS_PROXY``…: see :mod:`mockclaude.upstream_proxy`), which is only ever
+  asked for the upstream.
 * The client's auth (``x-api-key`` / ``authorization``) and ``anthropic-*`` headers are forwarded,
   with the body bytes exactly as received.
 * A stream is passed through event by event as it arrives (``Answer.live``) and recorded with each
@@ -37,6 +39,7 @@ from ..cassette.scrub import (
 )
 from ..errors import ApiError, CassetteError, ConfigError
 from ..redact import DEFAULT_REDACT
+from ..upstream_proxy import proxy_for
 from ..sse import Decoder, Event, decode_all, event
 from . import Answer
 from .replay import answer_from
@@ -93,8 +96,10 @@ class UpstreamResponder:
         on_record: Callable[[Interaction], None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         fresh: bool = False,
+        proxy: str | None = None,
     ) -> None:
-        """``fresh``: this session replaces the cassette file (record mode ``all``)."""
+        """``fresh``: this session replaces the cassette file (record mode ``all``); ``proxy``: the
+        ``upstream_proxy`` option (None: from the environment, ``"none"``: never)."""
         self.cassette = cassette
         self.log = (
             AppendLog(cassette.path, header=cassette.header(), fresh=fresh) if cassette.path is not None else None
@@ -102,6 +107,8 @@ class UpstreamResponder:
         self.upstream = (upstream or DEFAULT_UPSTREAM).rstrip("/")
         if not self.upstream.startswith(("http://", "https://")):
             raise ConfigError(f"upstream must be an http:// or https:// URL, got {upstream!r}")
+        self.proxy = proxy_for(self.upstream, proxy)
+        self._ssl: Any = None  # one TLS context for every request (building one costs ~10 ms of CPU)
         self.index = index
         self.redact = tuple(redact)
         self.on_record = on_record
@@ -112,8 +119,15 @@ class UpstreamResponder:
     def _client(self) -> httpx.AsyncClient:
         # One client per request: it lives exactly as long as the (possibly streamed) answer, so no
         # connection outlives the event loop that made it. Recording is not a hot path.
+        if self._ssl is None and self.transport is None:
+            self._ssl = httpx.create_ssl_context()
         return httpx.AsyncClient(
-            timeout=_TIMEOUT, follow_redirects=False, trust_env=False, transport=self.transport
+            timeout=_TIMEOUT,
+            follow_redirects=False,
+            trust_env=False,
+            transport=self.transport,
+            proxy=self.proxy if self.transport is None else None,
+            verify=self._ssl if self._ssl is not None else True,
         )
 
     async def respond(self, exchange: Any) -> Answer | None:
