@@ -186,11 +186,12 @@ class MockClaudeApp:
                 r.close()
 
     def reset(self) -> None:
-        """Forget the journal, the prompt cache, queued faults and batches (cassettes are kept)."""
+        """Forget the journal, the prompt cache and batches; faults back to the configured ones
+        (faults added since are dropped, the start-up ones queued afresh); cassettes rewound."""
         self.journal.clear()
         self.batches.clear()
         self.prompt_cache.clear()
-        self.faults.clear()
+        self.faults.restore()
         self.unmatched.clear()
         for r in self.responders:
             if hasattr(r, "reset"):
