@@ -192,14 +192,21 @@ class MockClaudeApp:
         elif scope["type"] == "lifespan":
             await self.router(scope, receive, send)
 
+    def close(self) -> None:
+        """The server has stopped: let the responders finish (a recording is compacted on disk)."""
+        for r in self.responders:
+            if hasattr(r, "close"):
+                r.close()
+
     def reset(self) -> None:
-        """Forget the journal, the prompt cache, queued faults and batches; rewind cassettes and the
-        configured scripted answers (answers added since are forgotten)."""
+        """Forget the journal, the prompt cache, message threads and batches; faults back to the
+        configured ones (faults added since are dropped, the start-up ones queued afresh); cassettes and
+        the configured scripted answers rewound (answers added since are forgotten)."""
         self.journal.clear()
         self.batches.clear()
         self.threads.clear()
         self.prompt_cache.clear()
-        self.faults.clear()
+        self.faults.restore()
         self.unmatched.clear()
         self.script.reset()
         for r in self.responders:
@@ -380,6 +387,12 @@ class MockClaudeApp:
                     etype = err.error.get("type", "api_error")
                     status = STATUS_FOR_TYPE.get(etype, 500)
                     api_err = ApiError(status, err.error.get("message", "Internal server error"), type=etype)
+                    return self.error_response(api_err, ex.request_id, entry)
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+                    # Events out of order (no accumulator folds them): the stream's fault, not ours.
+                    api_err = ApiError(
+                        400, f"mockclaude: the stream cannot be folded into a JSON message ({type(err).__name__}: {err})"
+                    )
                     return self.error_response(api_err, ex.request_id, entry)
                 raw = dumps(message)
             if entry is not None:
