@@ -2,6 +2,7 @@
 
     mockclaude serve [--host H] [--port N] [--api-key KEY] [--cassette PATH] [--record-mode M] ...
     mockclaude cassette ls|show|lint|redact|import-vcr ...
+    mockclaude conformance --client CMD [--cases GLOB] [--seed S] [--report DIR] ...
 """
 
 from __future__ import annotations
@@ -154,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cassette_cli import main as cassette_main
 
         return int(cassette_main(argv[1:]) or 0)
+    if argv and argv[0] == "conformance":
+        from .conformance.cli import main as conformance_main  # needs the [conformance] extra (hypothesis)
+
+        return conformance_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="mockclaude",
         description="A record-and-replay test double of the Claude Messages API: serve it, manage its cassettes.",
@@ -164,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(sub)
     sub.add_parser("cassette", help="list, show, lint, redact or import cassettes (see: mockclaude cassette -h)")
+    sub.add_parser("conformance", help="judge a Claude client against generated cases (see: mockclaude conformance -h)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
