@@ -52,8 +52,10 @@ def loop_problems(ex: Any, out: Outcome, cats: tuple[str, ...]) -> list[str]:
         sent = [_norm_turn(m) for m in body["messages"]]
         want = [_norm_turn(m) for m in convs[k - 1]]
         if "params" in cats:
+            if bool(body.get("stream")) != bool(ex.request.get("stream")):
+                probs.append(f"request {k}: stream {body.get('stream')!r}, the first request had {ex.request.get('stream')!r}")
             for key, v in normalize(ex.request).items():
-                if key != "messages" and normalize(body.get(key)) != v:
+                if key not in ("messages", "stream") and normalize(body.get(key)) != v:
                     probs.append(f"request {k}: {key} sent {_short(body.get(key), 200)}, the first request had {_short(v, 200)}")
         if "turns" in cats:
             if [m.get("role") for m in sent] != [m["role"] for m in want]:
@@ -71,7 +73,7 @@ def loop_problems(ex: Any, out: Outcome, cats: tuple[str, ...]) -> list[str]:
             a_turn, users = rounds[j]
             exp_content = [_norm_block(b) for b in m["content"]]
             if "assistant" in cats and a_turn["content"] != exp_content:
-                diff = next((i for i, (x, y) in enumerate(zip(a_turn["content"], exp_content)) if x != y), None)
+                diff = next((i for i, (x, y) in enumerate(zip(a_turn["content"], exp_content, strict=False)) if x != y), None)
                 if diff is None:
                     probs.append(f"request {k}: round {j + 1}'s assistant turn has {len(a_turn['content'])} blocks "
                                  f"{[b.get('type') for b in a_turn['content']]}, the answer had {len(exp_content)} {[b.get('type') for b in exp_content]}")
