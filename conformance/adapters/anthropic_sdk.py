@@ -96,7 +96,10 @@ def describe_error(exc: BaseException) -> Answer:
         if type_ is None and isinstance(exc.body, dict):
             inner = exc.body.get("error")
             type_ = inner.get("type") if isinstance(inner, dict) else None
-        return error_answer(exc.status_code, type_, exc.api_message or str(exc))
+        # An `error` event inside a 200 stream raises with the response's status (200): the protocol
+        # says null there, as no HTTP error status was sent.
+        status = exc.status_code if exc.status_code >= 400 else None
+        return error_answer(status, type_, exc.api_message or str(exc))
     if isinstance(exc, anthropic.APIError):  # connection errors, timeouts: no status
         return error_answer(None, None, f"{type(exc).__name__}: {exc}")
     return error_answer(None, None, f"{type(exc).__name__}: {exc}")

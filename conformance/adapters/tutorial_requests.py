@@ -69,7 +69,8 @@ def parse_stream(events: list[dict[str, Any]]) -> tuple[str, str | None, int]:
 
 
 def _ask(case: Case, body: dict[str, Any], streamed: bool) -> dict[str, Any]:
-    body = {**body, "stream": True} if streamed else {k: v for k, v in body.items() if k != "stream"}
+    if streamed:
+        body = {**body, "stream": True}
     resp = _post(case, body, streamed)
     if resp.status_code != 200:
         raise HttpError(resp)

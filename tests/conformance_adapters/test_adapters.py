@@ -169,3 +169,14 @@ def test_a_server_tool_beside_client_tools(adapter: tuple[str, AdapterProcess], 
     tools_sent = messages_requests(mock)[0].body["tools"]
     assert "web_search" in [t["name"] for t in tools_sent]
     assert {"get_weather", "get_time"} <= {t["name"] for t in tools_sent}
+
+
+def test_an_error_event_is_not_reported_with_the_streams_200(adapter: tuple[str, AdapterProcess], mock: MockClaude) -> None:
+    name, process = adapter
+    if name == "tutorial_requests":
+        pytest.skip("the tutorial approach does not see error events (test_error_event_mid_stream)")
+    mock.add_fault("stream-error:after=2:times=1")
+    answer = process.run({"base_url": mock.url, "action": "stream", "request": body("Hello")})
+    assert not answer["ok"]
+    # No HTTP error status was sent; pydantic-ai maps the error type to the status the API uses for it.
+    assert answer["error"]["status"] == (529 if name == "pydantic_ai_agent" else None)
