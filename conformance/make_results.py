@@ -2,6 +2,7 @@
 """Regenerate conformance/RESULTS.md: every shipped adapter through the whole suite, in one run.
 
     python conformance/make_results.py [--max-examples N] [--seed S] [--report DIR] [--only LABEL,...]
+    python conformance/make_results.py --render-only     # after editing conformance/findings.py
 
 Runs ``mockclaude conformance`` once with all six shipped adapters (so ``DIR/index.html`` is the
 cases x clients matrix), reads the per-case JSON it writes, and renders the matrix, the per-client
@@ -125,7 +126,10 @@ def render(results: dict[str, dict[str, dict[str, Any]]], labels: list[str], ver
         + (f"; only the cases {cases_glob}" if cases_glob else "") + ").",
         "Do not edit by hand: explanations live in `conformance/findings.py`. Verdicts: ✓ PASS, **FAIL** (a MUST",
         "missed), n-s NON-STRICT (a SHOULD missed), info (a policy, as observed), skip (the client declares it",
-        "lacks the feature). Every non-PASS cell is explained under *Findings*, with the command that reproduces it.",
+        "lacks the feature). Every non-PASS cell is explained under *Findings*, with the command that reproduces it",
+        "(run from the repository root with the project's environment active: `pip install -e '.[test,conformance]'`;",
+        "the TypeScript adapter installs its pinned SDK on first run). The HTML matrix with every cell's evidence is",
+        "written to `build/conformance-report/index.html`.",
         "",
         "## Clients",
         "",
@@ -160,14 +164,20 @@ def render(results: dict[str, dict[str, dict[str, Any]]], labels: list[str], ver
         if not bad:
             lines += ["Every case passes.", ""]
             continue
+        first_with: dict[str, str] = {}  # an explanation -> the first case it was given for
         for r in bad:
             key = f"{r['group']}.{r['slug']}"
             note = NOTES.get((label, key)) or NOTES.get(("*", key))
             if note is None:
                 missing.append(f"{label} {r['id']} {key}")
                 note = "*(no explanation written yet — see the evidence in the report)*"
+            elif note in first_with:
+                note = f"Same cause as {first_with[note]}."
+            else:
+                first_with[note] = f"**{r['id']}**"
             problem = _clip("; ".join(r.get("problems") or [r.get("note") or ""]))
-            lines += [f"- **{r['id']} {r['slug']}** — {r['verdict']} ({r['level']}). {note}",
+            level = r["verdict"] if r["verdict"] == r["level"] else f"{r['verdict']} ({r['level']})"
+            lines += [f"- **{r['id']} {r['slug']}** — {level}. {note}",
                       f"  - suite: {problem}"]
             if r.get("reproduce"):
                 lines.append(f"  - reproduce: `{r['reproduce']}`")
@@ -184,12 +194,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default="", help="comma-separated labels (default: all six)")
     p.add_argument("--cases", default=None, help="a case glob, for a partial run (RESULTS.md is the full run)")
     p.add_argument("--output", default=str(ROOT / "conformance" / "RESULTS.md"))
+    p.add_argument("--render-only", action="store_true",
+                   help="re-render from the last run's report (after editing conformance/findings.py)")
     args = p.parse_args(argv)
     labels = [label for label, _, _ in ADAPTERS if not args.only or label in args.only.split(",")]
     report = Path(args.report)
-    if report.exists():
-        shutil.rmtree(report)
-    elapsed, summary = run_suite(labels, report, args.max_examples, args.seed, args.cases)
+    meta_path = report / "make_results.json"
+    if args.render_only:  # re-render after editing conformance/findings.py, without running again
+        meta = json.loads(meta_path.read_text())
+        labels, elapsed, summary = meta["labels"], meta["elapsed"], meta["summary"]
+        args.max_examples, args.seed, args.cases = meta["max_examples"], meta["seed"], meta["cases"]
+    else:
+        if report.exists():
+            shutil.rmtree(report)
+        elapsed, summary = run_suite(labels, report, args.max_examples, args.seed, args.cases)
+        meta_path.write_text(json.dumps({"labels": labels, "elapsed": elapsed, "summary": summary, "seed": args.seed,
+                                         "max_examples": args.max_examples, "cases": args.cases}))
     results = load(report, labels)
     text, missing = render(results, labels, _versions(), elapsed, summary, args.max_examples, args.seed, args.cases)
     Path(args.output).write_text(text, encoding="utf-8")
