@@ -28,8 +28,8 @@ from ..server import MockClaude
 
 __all__ = ["CaseServer", "Reply", "http_error", "json_reply", "stream_reply"]
 
-CHUNK_GAP = 0.001  # seconds between chunks (bodies of at most GAP_LIMIT chunks)
-GAP_LIMIT = 48
+CHUNK_GAP = 0.0005  # seconds between chunks (bodies of at most GAP_LIMIT chunks)
+GAP_LIMIT = 32
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,15 +111,16 @@ def encode_events(draw: Any, events: list[tuple[str, dict[str, Any]]], enc: Enco
     return "".join(out).encode("utf-8")
 
 
+_CONTINUATION = re.compile(rb"[\x80-\xbf]")
+_CRLF = re.compile(rb"\r\n")
+_TWO_ENDS = re.compile(rb"[\r\n](?=[\r\n])")
+
+
 def _targets(raw: bytes) -> dict[str, list[int]]:
     """Interesting cut offsets: inside UTF-8 characters, inside CRLF, between the two line ends."""
-    inside_utf8 = [i for i in range(1, len(raw)) if 0x80 <= raw[i] < 0xC0]
-    inside_crlf = [i + 1 for i in range(len(raw) - 1) if raw[i : i + 2] == b"\r\n"]
-    between = [
-        i
-        for i in range(1, len(raw))
-        if raw[i - 1 : i] in (b"\n", b"\r") and raw[i : i + 1] in (b"\n", b"\r") and raw[i - 1 : i + 1] != b"\r\n"
-    ]
+    inside_utf8 = [m.start() for m in _CONTINUATION.finditer(raw)]
+    inside_crlf = [m.start() + 1 for m in _CRLF.finditer(raw)]
+    between = [m.start() + 1 for m in _TWO_ENDS.finditer(raw) if raw[m.start() : m.start() + 2] != b"\r\n"]
     return {"utf8": inside_utf8, "crlf": inside_crlf, "separator": between}
 
 
