@@ -319,3 +319,11 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def drops_error_type(case: dict[str, Any]) -> dict[str, Any]:
+    """[9] reports errors without the API's error.type (a SHOULD: NON-STRICT, not FAIL)"""
+    answer = httpx_raw.handle(case)
+    if not answer["ok"]:
+        answer["error"]["type"] = None
+    return answer
