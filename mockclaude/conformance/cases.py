@@ -106,9 +106,10 @@ def ends_policy(ex: Example, out: Outcome) -> list[str]:
 
 
 def _sse(*, eols: tuple[str, ...] = ("\n",), data_space: tuple[str, ...] = ("always",), pings: int = 0, comments: int = 0,
-         unknown: int = 0, empty_ping: bool = False, focus: tuple[str, ...] = (), bytewise: bool = False,
+         unknown: int = 0, empty_ping: bool = False, multiline: bool = False, focus: tuple[str, ...] = (), bytewise: bool = False,
          kinds: tuple[str, ...] = ("text",), stop_reason: str | None = None, **kw: Any) -> Callable[[Any], Any]:
-    enc = encoding_strategy(eols=eols, data_space=data_space, pings=pings, comments=comments, unknown=unknown, empty_ping=empty_ping)
+    enc = encoding_strategy(eols=eols, data_space=data_space, pings=pings, comments=comments, unknown=unknown, empty_ping=empty_ping,
+                           multiline=multiline)
     return lambda signer: stream_example(signer, kinds=kinds, stop_reason=stop_reason, enc=enc, focus=focus, bytewise=bytewise, **kw)
 
 
@@ -150,6 +151,9 @@ case("sse", "empty-data-ping", SHOULD, "A `ping` event with an empty `data:` lin
 case("sse", "everything", MUST, "All of the above at once: any line ends, pings, comments, unknown events, arbitrary chunks.", SSE_SPEC, "stream",
      _sse(eols=("\n", "\r\n", "\r", "mixed"), data_space=("always", "mixed"), pings=3, comments=2, unknown=2,
           focus=("utf8", "crlf", "separator"), kinds=ALL_KINDS), same_message(), bugs="1,2,4,5,7")
+
+case("sse", "multi-line-data", SHOULD, "An event whose data spans several `data:` lines is their lines joined with a newline (the API sends one line; proxies may not).",
+     SSE_SPEC, "stream", _sse(multiline=True), same_message())
 
 # --- stream.* ------------------------------------------------------------------------------------
 
@@ -251,6 +255,24 @@ case("retry", "backoff", SHOULD, "Without retry headers, a client still waits be
 case("retry", "no-duplicate-after-cut", MUST, "A stream cut mid-way is either reported as an error or retried from scratch, never stitched (no duplicated text).",
      STREAMING_DOCS, "stream", lambda signer: _cut_then_full(signer), lambda ex, out: _dedupe_check(ex, out), max_examples=4, bugs="37")
 
+
+@st.composite
+def _reset_then_ok(draw: Any, signer: Any) -> Example:
+    ok: Example = draw(stream_example(signer, action=draw(st.sampled_from(["create", "stream"])), max_cuts=2))
+    from .serving import connection_reset
+
+    return Example(ok.action, ok.request, [connection_reset(), *ok.replies], max_retries=2,
+                   expect={"message": ok.expect["message"]}, describe="attempt 1: connection reset; attempt 2: the answer")
+
+
+def _reset_check(ex: Example, out: Outcome) -> list[str]:
+    probs = [] if len(out.requests) == 2 else [f"{len(out.requests)} requests reached the server, expected 2 (one retry)"]
+    msg, p = expect_ok(out)
+    return probs + (p if msg is None else problems_of_message(msg, ex.expect["message"]))
+
+
+case("retry", "connection-reset", SHOULD, "A connection reset before any response is retried (the request never got an answer).",
+     _R, "any", lambda signer: _reset_then_ok(signer), _reset_check, max_examples=2, bugs="36")
 
 # --- usage.* -------------------------------------------------------------------------------------
 
