@@ -165,3 +165,12 @@ def test_lint_rebuilds_threads_and_reports_a_continue_of_nothing(tmp_path: Path)
     )
     problems, _ = lint_report(str(path))
     assert len(problems) == 1 and "404 not_found_error: thread.continue.previous_message_id" in problems[0]
+
+
+def test_new_episodes_does_not_forward_a_recorded_refusal_again(cassette: Path) -> None:
+    with MockClaude() as upstream:
+        for _ in range(2):
+            with MockClaude(cassette=cassette, record_mode="new_episodes", upstream=upstream.url) as recorder:
+                assert ask(recorder.url, MODEL, max_tokens=10**9).status_code == 400
+        assert len(upstream.requests) == 1
+    assert len(Cassette.load(cassette)) == 1
