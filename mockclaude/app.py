@@ -110,6 +110,9 @@ class MockClaudeApp:
         self.batches = BatchStore(self)
         # Message threads live as long as the app (configure keeps them, reset clears them).
         self.threads = ThreadStore()
+        from .responders.scripted import Script
+
+        self.script = Script()  # scripted answers: consulted first (responders/scripted.py)
         self.configure(settings)
 
     def configure(self, settings: Settings) -> None:
@@ -127,6 +130,7 @@ class MockClaudeApp:
         self.prompt_cache = PromptCache(min_tokens=settings.cache_min_tokens)
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
         self.responders: list[Any] = self._build_responders()
+        self.script.configure(settings.responses)
         self.faults = self._build_faults()
         self.router = Starlette(
             routes=self._routes(),
@@ -160,6 +164,9 @@ class MockClaudeApp:
         ]
         routes.extend(self.batches.routes())
         routes.extend(self.threads.routes())
+        from .responders.script_file import routes as script_routes
+
+        routes.extend(script_routes(self))
         routes.extend(self.faults.routes(self))
         return routes
 
@@ -186,13 +193,15 @@ class MockClaudeApp:
             await self.router(scope, receive, send)
 
     def reset(self) -> None:
-        """Forget the journal, the prompt cache, queued faults and batches (cassettes are kept)."""
+        """Forget the journal, the prompt cache, queued faults and batches; rewind cassettes and the
+        configured scripted answers (answers added since are forgotten)."""
         self.journal.clear()
         self.batches.clear()
         self.threads.clear()
         self.prompt_cache.clear()
         self.faults.clear()
         self.unmatched.clear()
+        self.script.reset()
         for r in self.responders:
             if hasattr(r, "reset"):
                 r.reset()
@@ -249,6 +258,7 @@ class MockClaudeApp:
                 signer=self.signer,
                 strict_models=self.settings.strict_models,
                 endpoint=ex.endpoint,
+                betas=meta.betas,
             )
         except ApiError as err:
             if ex.turn is None:
@@ -325,11 +335,12 @@ class MockClaudeApp:
         return None
 
     async def _answer_messages(self, ex: Exchange) -> Response:
-        answer: Answer | None = None
-        for responder in self.responders:
-            answer = await responder.respond(ex)
-            if answer is not None:
-                break
+        answer: Answer | None = self.script.answer(ex, self) if self.script else None
+        if answer is None:
+            for responder in self.responders:
+                answer = await responder.respond(ex)
+                if answer is not None:
+                    break
         if answer is None:
             answer = Answer(body=self.synthetic.message(ex.valid, ex.raw))
         if ex.turn is not None:
@@ -462,7 +473,12 @@ class MockClaudeApp:
                 limit = int(limit_raw)
             except ValueError:
                 raise invalid("limit: Input should be a valid integer, unable to parse string as an integer") from None
-            page = model_registry.list_models_page(after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit)
+            # The SDK sends a list as repeated `lifecycle[]=…` (Stainless' default) or `lifecycle=…`.
+            wanted = q.getlist("lifecycle") + q.getlist("lifecycle[]")
+            page = model_registry.list_models_page(
+                after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit,
+                lifecycle=[v for item in wanted for v in item.split(",") if v] or None,
+            )
             return 200, {}, dumps(page)
 
         return await self.answer_plain(request, produce, source="models")

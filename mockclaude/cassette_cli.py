@@ -182,7 +182,7 @@ def _judge_request(
             body, turn = threads.begin(body, betas)
         try:
             valid = protocol.validate_messages(
-                body, version=version, signer=signer, strict_models=False, endpoint=endpoint
+                body, version=version, signer=signer, strict_models=False, endpoint=endpoint, betas=betas
             )
         except ApiError as err:
             raise err if turn is None else turn.remap(err) from None

@@ -162,10 +162,10 @@ def test_tool_runner_replays_an_expired_thread(runner: Group) -> None:
     assert len(sent[2].body["messages"]) == 3
 
 
-@STRUCTURED
 def test_messages_parse_with_a_zod_output_format(runner: Group) -> None:
     result = runner["parseZod"]
-    assert result["valid"] is True
+    assert result["valid"] is True and set(result["parsed"]) == {"name", "age", "tags"}
+    assert runner.sent_by("parseZod")[0].body["output_config"]["format"]["type"] == "json_schema"
 
 
 # --- the Vercel AI SDK ------------------------------------------------------------------------------
@@ -209,9 +209,11 @@ def test_vercel_thinking_is_passed_back(vercel: Group) -> None:
     assert second["messages"][1]["content"][0]["type"] == "thinking"
 
 
-@STRUCTURED
 def test_vercel_output_object(vercel: Group) -> None:
-    assert vercel["outputObject"]["valid"] is True
+    result = vercel["outputObject"]
+    assert result["valid"] is True and set(result["output"]) == {"name", "age", "tags"}
+    body = vercel.sent_by("outputObject")[0].body
+    assert body["output_config"]["format"]["type"] == "json_schema"  # native structured output, not a tool
 
 
 def test_vercel_retries_a_429(vercel: Group) -> None:

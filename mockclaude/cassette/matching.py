@@ -237,6 +237,11 @@ class Index:
     def rewind(self) -> None:
         self._played.clear()
 
+    def unplayed(self) -> list[int]:
+        """Positions of the interactions not played since the last rewind, in recorded order."""
+        out = [p for key, positions in self._by_key.items() for p in positions[self._played.get(key, 0) :]]
+        return sorted(out)
+
     def next(self, req: RequestView, *, repeat: bool) -> tuple[int | None, int]:
         """The position of the interaction to play for ``req`` (or None) and how many match it.
 

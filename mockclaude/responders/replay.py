@@ -103,6 +103,15 @@ class ReplayResponder:
         self.index.rewind()
         self.unmatched.clear()
 
+    def unused(self) -> list[str]:
+        """The interactions not played since the last rewind, described (``#2 POST /v1/messages (model …)``)."""
+        out = []
+        for pos in self.index.unplayed():
+            req = self.index.interactions[pos].request
+            model = req.body.get("model") if isinstance(req.body, dict) else None
+            out.append(f"#{pos} {req.method} {req.path}" + (f" (model {model})" if model else ""))
+        return out
+
     async def respond(self, exchange: Any) -> Answer | None:
         req = request_view(exchange)
         refusal = getattr(exchange, "refusal", None)
