@@ -32,7 +32,9 @@ def test_constructor_is_keyword_only_and_rejects_misspellings() -> None:
         MockClaude("cassette.yaml")  # type: ignore[misc]
     with pytest.raises(ConfigError, match=r"unknown option\(s\) record_mod; valid options: .*record_mode"):
         MockClaude(record_mod="once")
-    with pytest.raises(ConfigError, match="record_mode 'sometimes' is not one of: none, once, new_episodes, all"):
+    with pytest.raises(
+        ConfigError, match="record_mode 'sometimes' is not one of: none, once, new_episodes, all"
+    ):
         MockClaude(record_mode="sometimes", cassette="x.yaml")
     m = MockClaude(faults=["529:times=1"], api_key="sk-ant-only-this", strict_models=True)
     assert m.settings.faults == ("529:times=1",) and m.settings.api_key == "sk-ant-only-this"
@@ -94,7 +96,9 @@ def test_retries_go_through_the_in_process_transport(mock: MockClaude) -> None:
 def test_a_stalled_stream_times_out_in_process(mock: MockClaude) -> None:
     mock.add_fault("stall:after=1:seconds=3")
     with (
-        anthropic.Anthropic(http_client=mock.sdk_http_client(), api_key="test", max_retries=0, timeout=0.3) as client,
+        anthropic.Anthropic(
+            http_client=mock.sdk_http_client(), api_key="test", max_retries=0, timeout=0.3
+        ) as client,
         pytest.raises(anthropic.APITimeoutError),
     ):
         client.messages.create(model=MODEL, max_tokens=8, messages=HELLO, stream=True)
@@ -112,7 +116,9 @@ def test_httpx_asgi_transport_and_asgi_app(mock: MockClaude) -> None:
 
 def test_the_sdk_rejects_plain_httpx_so_sdk_http_client_exists(mock: MockClaude) -> None:
     with pytest.raises(TypeError, match="httpx2"):
-        anthropic.Anthropic(http_client=httpx.Client(transport=httpx.MockTransport(lambda r: None)), api_key="k")  # type: ignore[arg-type]
+        anthropic.Anthropic(
+            http_client=httpx.Client(transport=httpx.MockTransport(lambda r: None)), api_key="k"
+        )  # type: ignore[arg-type]
 
 
 def test_started_server_and_fixture_helpers() -> None:
@@ -125,7 +131,9 @@ def test_started_server_and_fixture_helpers() -> None:
             client.messages.create(model=MODEL, max_tokens=8, messages=HELLO)
         view.assert_called(1)
         view.assert_called_with(model=MODEL, messages=HELLO)
-        with pytest.raises(AssertionError, match=r"model: expected \"claude-opus-4-1\", got \"claude-sonnet-4-6\""):
+        with pytest.raises(
+            AssertionError, match=r"model: expected \"claude-opus-4-1\", got \"claude-sonnet-4-6\""
+        ):
             view.assert_called_with(model="claude-opus-4-1")
         with pytest.raises(AssertionError, match="no request has"):
             view.assert_any_call(max_tokens=9)

@@ -43,7 +43,9 @@ def _interaction(text: str = "hi", *, stream: bool = False, model: str = "claude
         from mockclaude.sse import events_from_message
 
         evs = events_from_message(message)
-        resp = RecordedResponse(200, {"request-id": "req_1"}, events=evs, offsets=[i * 0.01 for i in range(len(evs))])
+        resp = RecordedResponse(
+            200, {"request-id": "req_1"}, events=evs, offsets=[i * 0.01 for i in range(len(evs))]
+        )
     else:
         resp = RecordedResponse(200, {"request-id": "req_1"}, body=message)
     return Interaction(RecordedRequest("POST", "/v1/messages", body=body), resp)
@@ -140,6 +142,7 @@ def test_atomic_save_leaves_no_temp_files(tmp_path: Path) -> None:
     assert len(Cassette.load(tmp_path / "sub" / "c.yaml")) == 2
 
 
+
 def test_save_mode_follows_the_umask_then_the_existing_file(tmp_path: Path) -> None:
     umask = os.umask(0o027)
     try:
@@ -153,10 +156,11 @@ def test_save_mode_follows_the_umask_then_the_existing_file(tmp_path: Path) -> N
     finally:
         os.umask(umask)
 
-
 def test_examples_load() -> None:
     names = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
-    assert {"plain_answer.yaml", "streamed_answer.yaml", "tool_loop.yaml", "thinking_tools.yaml"} <= set(names)
+    assert {"plain_answer.yaml", "streamed_answer.yaml", "tool_loop.yaml", "thinking_tools.yaml"} <= set(
+        names
+    )
     assert {"prompt_cache.yaml", "midstream_error.yaml"} <= set(names)
     for name in names:
         c = Cassette.load(EXAMPLES / name)
@@ -177,7 +181,9 @@ def test_bad_yaml_names_path_and_line(tmp_path: Path) -> None:
 
 
 def test_bad_yaml_line_number_is_the_broken_line(tmp_path: Path) -> None:
-    p = _write(tmp_path, "format: mockclaude-cassette\nversion: 1\ninteractions: []\nkey: [unclosed\nother: 1\n")
+    p = _write(
+        tmp_path, "format: mockclaude-cassette\nversion: 1\ninteractions: []\nkey: [unclosed\nother: 1\n"
+    )
     with pytest.raises(CassetteError, match=r"c\.yaml:[45]:"):
         Cassette.load(p)
 
@@ -320,7 +326,9 @@ def test_index_plays_in_order_then_repeats_last() -> None:
 def test_closest_names_failed_matchers_and_differences() -> None:
     its = [_interaction("alpha"), _interaction("beta", model="claude-haiku-4-5")]
     idx = Index(Matcher(("method", "path", "model", "messages")), its)
-    req = _view({"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "user", "content": "gamma"}]})
+    req = _view(
+        {"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "user", "content": "gamma"}]}
+    )
     closest = idx.closest(req)
     assert [c.index for c in closest] == [0]  # one failed matcher beats two
     assert closest[0].failed == ["messages"]

@@ -212,11 +212,7 @@ def test_stall_pauses_then_completes(mock: MockClaude) -> None:
 
 def test_stall_beyond_the_client_read_timeout_times_out(mock: MockClaude) -> None:
     mock.add_fault("stall:after=1:seconds=1")
-    with (
-        sdk(mock, timeout=anthropic.Timeout(5, read=0.2)) as client,
-        pytest.raises(Exception) as info,
-        open_stream(client) as stream,
-    ):
+    with sdk(mock, timeout=anthropic.Timeout(5, read=0.2)) as client, pytest.raises(Exception) as info, open_stream(client) as stream:
         stream.get_final_message()
     assert "timeout" in type(info.value).__name__.lower() or "timed out" in str(info.value).lower()
 
@@ -224,10 +220,7 @@ def test_stall_beyond_the_client_read_timeout_times_out(mock: MockClaude) -> Non
 def test_drip_interval_paces_events(mock: MockClaude) -> None:
     t0 = time.monotonic()
     with httpx.stream(
-        "POST",
-        mock.url + "/v1/messages",
-        content=body(True),
-        headers={**HEADERS, "x-mockclaude-fault": "drip:interval=0.02"},
+        "POST", mock.url + "/v1/messages", content=body(True), headers={**HEADERS, "x-mockclaude-fault": "drip:interval=0.02"}
     ) as r:
         arrivals = []
         for line in r.iter_lines():
@@ -387,12 +380,8 @@ def test_admin_api(mock: MockClaude) -> None:
     r = httpx.post(url, json={"faults": ["500:times=1", {"kind": "504", "times": 1}]})
     assert r.json()["queued"] == ["500:times=1", "504:times=1"]
     state = httpx.get(url).json()
-    assert [f["spec"] for f in state["faults"]] == [
-        "529:times=1",
-        "429:times=2:retry-after-ms=50",
-        "500:times=1",
-        "504:times=1",
-    ]
+    assert [f["spec"] for f in state["faults"]] == ["529:times=1", "429:times=2:retry-after-ms=50", "500:times=1",
+                                                   "504:times=1"]
     assert state["faults"][1]["remaining"] == 2 and state["rate_limits"] is None
     assert post(mock).status_code == 529
     assert httpx.get(url).json()["faults"][0]["spec"] == "429:times=2:retry-after-ms=50"
@@ -422,10 +411,7 @@ def test_python_handle_and_constructor() -> None:
 def test_cli_refuses_a_malformed_spec_at_start_up() -> None:
     r = subprocess.run(
         [sys.executable, "-m", "mockclaude.cli", "serve", "--port", "0", "--fault", "529:rate=2"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
+        check=False, capture_output=True, text=True, timeout=30,
     )
     assert r.returncode == 2
     assert "529:rate=2" in r.stderr and "rate: must be <= 1" in r.stderr
@@ -433,21 +419,9 @@ def test_cli_refuses_a_malformed_spec_at_start_up() -> None:
 
 def test_cli_serves_with_faults() -> None:
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockclaude.cli",
-            "serve",
-            "--port",
-            "0",
-            "--fault",
-            "529:times=1",
-            "--fault",
-            "429:times=1:retry-after-ms=10",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-m", "mockclaude.cli", "serve", "--port", "0", "--fault", "529:times=1",
+         "--fault", "429:times=1:retry-after-ms=10"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert proc.stdout is not None

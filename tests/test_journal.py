@@ -26,9 +26,7 @@ def test_bounded_by_bytes_keeping_the_newest() -> None:
 
 def test_body_is_parsed_lazily_and_redacted_headers() -> None:
     j = Journal()
-    e = j.start(
-        "r", "POST", "/v1/messages", {"X-Api-Key": "sk-secret", "anthropic-version": "2023-06-01"}, b'{"a": [1]}'
-    )
+    e = j.start("r", "POST", "/v1/messages", {"X-Api-Key": "sk-secret", "anthropic-version": "2023-06-01"}, b'{"a": [1]}')
     assert e.headers == {"x-api-key": "[REDACTED]", "anthropic-version": "2023-06-01"}
     assert e.body == {"a": [1]}
     assert j.start("r2", "POST", "/", {}, b"{not json").body == "{not json"

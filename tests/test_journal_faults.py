@@ -23,7 +23,9 @@ def mock() -> Iterator[MockClaude]:
 
 
 def _stream(client: anthropic.Anthropic) -> None:
-    with client.messages.stream(model=MODEL, max_tokens=32, messages=[{"role": "user", "content": "hi"}]) as s:
+    with client.messages.stream(
+        model=MODEL, max_tokens=32, messages=[{"role": "user", "content": "hi"}]
+    ) as s:
         s.get_final_message()
 
 

@@ -27,19 +27,10 @@ def _check(schema: Any) -> Any:
 
 # --- random satisfiable schemas ---------------------------------------------------------------------
 
-PATTERNS = [
-    r"^[A-Z]{3}-\d{4}$",
-    r"^\S+@\S+\.\S+$",
-    r"^#[0-9a-fA-F]{6}$",
-    r"^(foo|bar)+$",
-    r"\d",
-    r"^[a-z_]+$",
-    r"^\+?[1-9]\d{1,14}$",
-    r"^v\d+\.\d+\.\d+(-[a-z]+)?$",
-    r"^[^\s]{2,}$",
-    r"^(?:[01]\d|2[0-3]):[0-5]\d$",
-]
-FORMATS = ["date-time", "date", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname", "duration", "json-pointer"]
+PATTERNS = [r"^[A-Z]{3}-\d{4}$", r"^\S+@\S+\.\S+$", r"^#[0-9a-fA-F]{6}$", r"^(foo|bar)+$", r"\d", r"^[a-z_]+$",
+            r"^\+?[1-9]\d{1,14}$", r"^v\d+\.\d+\.\d+(-[a-z]+)?$", r"^[^\s]{2,}$", r"^(?:[01]\d|2[0-3]):[0-5]\d$"]
+FORMATS = ["date-time", "date", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname", "duration",
+           "json-pointer"]
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-50, 50), st.text("abc", max_size=3))
 
 
@@ -86,12 +77,7 @@ def strings(draw: st.DrawFn) -> dict[str, Any]:
 
 
 leaves = st.one_of(
-    integers(),
-    numbers(),
-    strings(),
-    st.just({"type": "boolean"}),
-    st.just({"type": "null"}),
-    st.just({}),
+    integers(), numbers(), strings(), st.just({"type": "boolean"}), st.just({"type": "null"}), st.just({}),
     st.lists(scalars, min_size=1, max_size=4, unique_by=lambda x: (type(x).__name__, x)).map(lambda e: {"enum": e}),
     scalars.map(lambda c: {"const": c}),
 )
@@ -126,11 +112,8 @@ def arrays(draw: st.DrawFn, children: st.SearchStrategy[Any]) -> dict[str, Any]:
 
 def _open(obj: dict[str, Any], suffix: str) -> dict[str, Any]:
     """An object part for allOf: its own member names (parts that disagree are unsatisfiable), open."""
-    return {
-        "type": "object",
-        "properties": {k + suffix: v for k, v in obj["properties"].items()},
-        "required": [k + suffix for k in obj["required"]],
-    }
+    return {"type": "object", "properties": {k + suffix: v for k, v in obj["properties"].items()},
+            "required": [k + suffix for k in obj["required"]]}
 
 
 def composites(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -154,11 +137,8 @@ def with_defs(draw: st.DrawFn) -> dict[str, Any]:
     defs = draw(st.lists(schemas, min_size=1, max_size=3))
     root = draw(schemas)
     refs = [{"$ref": f"#/$defs/D{i}"} for i in range(len(defs))]
-    body = {
-        "type": "object",
-        "properties": {f"p{i}": r for i, r in enumerate(refs)} | {"root": root},
-        "required": [f"p{i}" for i in range(len(refs))],
-    }
+    body = {"type": "object", "properties": {f"p{i}": r for i, r in enumerate(refs)} | {"root": root},
+            "required": [f"p{i}" for i in range(len(refs))]}
     return {**body, "$defs": {f"D{i}": d for i, d in enumerate(defs)}}
 
 
@@ -175,7 +155,6 @@ def test_random_schemas_with_refs(schema: Any) -> None:
 
 
 # --- Pydantic models (what instructor, pydantic-ai, LangChain and llama-index send) -----------------
-
 
 class Color(str, enum.Enum):
     RED = "red"
@@ -232,27 +211,15 @@ def test_pydantic_models(model: type[BaseModel]) -> None:
 def test_instructor_list_of_cities() -> None:
     """instructor's `list[City]` tool: items are a $ref into $defs (was `{"tasks": ["tasks"]}`)."""
     schema = TypeAdapter(list[City]).json_schema()
-    wrapped = {
-        "type": "object",
-        "properties": {"tasks": {"type": "array", "items": schema["items"]}},
-        "required": ["tasks"],
-        "$defs": schema["$defs"],
-    }
+    wrapped = {"type": "object", "properties": {"tasks": {"type": "array", "items": schema["items"]}},
+               "required": ["tasks"], "$defs": schema["$defs"]}
     value = _check(wrapped)
     assert value["tasks"] and value["tasks"][0]["country_code"] == "AA"
 
 
 def test_recursion_is_bounded() -> None:
-    schema = {
-        "$ref": "#/$defs/Node",
-        "$defs": {
-            "Node": {
-                "type": "object",
-                "required": ["next"],
-                "properties": {"next": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]}},
-            }
-        },
-    }
+    schema = {"$ref": "#/$defs/Node", "$defs": {"Node": {"type": "object", "required": ["next"], "properties": {
+        "next": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]}}}}}
     value = _check(schema)
     depth = 0
     while value is not None:

@@ -38,8 +38,6 @@ def test_errors_hierarchy() -> None:
 
 
 def test_import_is_lazy() -> None:
-    code = (
-        "import sys, mockclaude; print(sorted(m for m in ('starlette', 'uvicorn', 'jsonschema') if m in sys.modules))"
-    )
+    code = "import sys, mockclaude; print(sorted(m for m in ('starlette', 'uvicorn', 'jsonschema') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -197,7 +197,9 @@ def test_hello(mockclaude):
 '''
 
 
-def test_record_then_replay_without_the_upstream(user: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_record_then_replay_without_the_upstream(
+    user: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The marker sits on the module: every test in it records / replays at its default path.
     user.makepyfile(test_rec="import pytest\npytestmark = pytest.mark.mockclaude\n" + RECORDED_TEST)
     cassette = user.path / "cassettes" / "test_rec" / "test_hello.yaml"
@@ -207,7 +209,9 @@ def test_record_then_replay_without_the_upstream(user: pytest.Pytester, monkeypa
         # Recording forwards the client's key upstream, so a real key in the environment is kept...
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-the-real-one")
         monkeypatch.setenv("EXPECT_KEY", "sk-ant-the-real-one")
-        result = user.runpytest_inprocess("--mockclaude-record-mode=once", f"--mockclaude-upstream={upstream.url}")
+        result = user.runpytest_inprocess(
+            "--mockclaude-record-mode=once", f"--mockclaude-upstream={upstream.url}"
+        )
         result.assert_outcomes(passed=1)
         assert len(upstream.requests) == 1
     assert cassette.exists()
@@ -216,13 +220,15 @@ def test_record_then_replay_without_the_upstream(user: pytest.Pytester, monkeypa
     # The upstream is gone; `once` with the file present replays, and so does the default mode.
     monkeypatch.setenv("EXPECT_SOURCE", "cassette")
     monkeypatch.setenv("EXPECT_KEY", DUMMY_API_KEY)  # ...replaying never needs it: a dummy
-    user.runpytest_inprocess("--mockclaude-record-mode=once", f"--mockclaude-upstream={upstream.url}").assert_outcomes(
-        passed=1
-    )
+    user.runpytest_inprocess(
+        "--mockclaude-record-mode=once", f"--mockclaude-upstream={upstream.url}"
+    ).assert_outcomes(passed=1)
     user.runpytest_inprocess().assert_outcomes(passed=1)
 
 
-def test_suite_under_xdist_each_worker_its_own_server(user: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_suite_under_xdist_each_worker_its_own_server(
+    user: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("xdist")
     seen = user.mkdir("seen")
     monkeypatch.setenv("SEEN_DIR", str(seen))
@@ -258,7 +264,9 @@ def _item(pytester: pytest.Pytester, source: str, *args: str) -> pytest.Item:
     return items[0]
 
 
-def test_precedence_marker_over_option_over_env(user: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_precedence_marker_over_option_over_env(
+    user: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MOCKCLAUDE_UPSTREAM", "http://env.invalid")
     monkeypatch.setenv("MOCKCLAUDE_STRICT_MODELS", "1")
     monkeypatch.setenv("MOCKCLAUDE_CASSETTE", "/ignored/by/the/plugin.yaml")
@@ -349,7 +357,9 @@ def test_docs_other_python_snippets_run() -> None:
     import re
 
     doc = ROOT / "docs" / "pytest.md"
-    snippets = [c for c in re.findall(r"```python\n(.*?)```", doc.read_text(), re.DOTALL) if "def test_" not in c]
+    snippets = [
+        c for c in re.findall(r"```python\n(.*?)```", doc.read_text(), re.DOTALL) if "def test_" not in c
+    ]
     assert len(snippets) >= 2
     for code in snippets:
         exec(compile(code, str(doc), "exec"), {"__name__": "docs"})

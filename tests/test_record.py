@@ -157,7 +157,9 @@ def test_no_secret_from_request_headers_reaches_the_file(tmp_path: Path, upstrea
 def test_configurable_redaction(tmp_path: Path, upstream: MockClaude) -> None:
     path = tmp_path / "r.yaml"
     with (
-        MockClaude(cassette=path, record_mode="all", upstream=upstream.url, redact_headers=("anthropic-beta",)) as rec,
+        MockClaude(
+            cassette=path, record_mode="all", upstream=upstream.url, redact_headers=("anthropic-beta",)
+        ) as rec,
         httpx.Client(base_url=rec.url, headers={**HEADERS, "anthropic-beta": "private-flag-123456"}) as h,
     ):
         assert h.post("/v1/messages", json=body("hello")).status_code == 200
@@ -202,7 +204,11 @@ def test_upstream_unreachable_is_a_clear_5xx(tmp_path: Path) -> None:
             client.messages.create(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}])
         assert info.value.status_code == 502
         err = info.value.body["error"]  # type: ignore[index]
-        assert err["type"] == "api_error" and dead in err["message"] and "cannot reach upstream" in err["message"]
+        assert (
+            err["type"] == "api_error"
+            and dead in err["message"]
+            and "cannot reach upstream" in err["message"]
+        )
         assert info.value.response.headers["x-should-retry"] == "false"
     assert not path.exists()  # nothing recorded
 
@@ -341,7 +347,9 @@ def test_only_the_configured_upstream_is_called_with_only_the_forwarded_headers(
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(302, headers={"location": "https://elsewhere.example/", "content-type": "text/html"})
+        return httpx.Response(
+            302, headers={"location": "https://elsewhere.example/", "content-type": "text/html"}
+        )
 
     app = _recording_app(tmp_path / "c.yaml", handler)
     extra = {**HEADERS, "cookie": "a=b", "x-forwarded-for": "10.0.0.1", "anthropic-beta": "flag-1"}
@@ -350,7 +358,9 @@ def test_only_the_configured_upstream_is_called_with_only_the_forwarded_headers(
     assert len(seen) == 1
     assert str(seen[0].url) == "https://upstream.example/base/v1/messages?beta=true"
     assert {
-        k for k in seen[0].headers if k not in ("host", "content-length", "accept-encoding", "connection", "user-agent")
+        k
+        for k in seen[0].headers
+        if k not in ("host", "content-length", "accept-encoding", "connection", "user-agent")
     } == {
         "x-api-key",
         "anthropic-version",

@@ -39,9 +39,14 @@ def test_plain_answer_through_sdk() -> None:
     recorded = Cassette.load(EXAMPLES / "plain_answer.yaml")[0]
     with MockClaude(cassette=EXAMPLES / "plain_answer.yaml") as mock, sdk(mock) as client:
         msg = client.messages.create(**recorded.request.body)
-        assert msg.model_dump(exclude_none=True) == {k: v for k, v in recorded.response.body.items() if v is not None}
+        assert msg.model_dump(exclude_none=True) == {
+            k: v for k, v in recorded.response.body.items() if v is not None
+        }
         raw = post(mock, recorded.request.body)
-        assert raw.content == json.dumps(recorded.response.body, separators=(",", ":"), ensure_ascii=False).encode()
+        assert (
+            raw.content
+            == json.dumps(recorded.response.body, separators=(",", ":"), ensure_ascii=False).encode()
+        )
         assert raw.headers["request-id"] == recorded.response.headers["request-id"]
 
 
@@ -55,7 +60,9 @@ def test_streamed_answer_is_byte_for_byte() -> None:
         assert "ping" in names and "future_event_kind" in names  # kept, in order
         with (
             sdk(mock) as client,
-            client.messages.stream(**{k: v for k, v in recorded.request.body.items() if k != "stream"}) as stream,
+            client.messages.stream(
+                **{k: v for k, v in recorded.request.body.items() if k != "stream"}
+            ) as stream,
         ):
             text = "".join(stream.text_stream)
         assert text.startswith("A haiku about tides:\n\nThe moon pulls softly")
@@ -79,7 +86,9 @@ def test_tool_loop_replays_each_turn() -> None:
 def test_thinking_with_tools_and_the_signature_passed_back() -> None:
     c = Cassette.load(EXAMPLES / "thinking_tools.yaml")
     with MockClaude(cassette=EXAMPLES / "thinking_tools.yaml") as mock, sdk(mock) as client:
-        with client.messages.stream(**{k: v for k, v in c[0].request.body.items() if k != "stream"}) as stream:
+        with client.messages.stream(
+            **{k: v for k, v in c[0].request.body.items() if k != "stream"}
+        ) as stream:
             first = stream.get_final_message()
         assert [b.type for b in first.content] == ["thinking", "tool_use"]
         # The client passes the (recorded) signed thinking block back: the validator accepts it.
@@ -108,7 +117,9 @@ def test_midstream_error() -> None:
         raw = post(mock, body)
         assert raw.status_code == 200
         events = decode_all(raw.content)
-        assert events[-1].name == "error" and json.loads(events[-1].data)["error"]["type"] == "overloaded_error"
+        assert (
+            events[-1].name == "error" and json.loads(events[-1].data)["error"]["type"] == "overloaded_error"
+        )
         with sdk(mock) as client:
             stream_body = {k: v for k, v in body.items() if k != "stream"}
             with (
@@ -136,7 +147,9 @@ def test_recorded_json_requested_as_stream() -> None:
         assert [events[0].name, events[-1].name] == ["message_start", "message_stop"]
         with sdk(mock) as client, client.messages.stream(**recorded.request.body) as stream:
             msg = stream.get_final_message()
-    assert msg.model_dump(exclude_none=True) == {k: v for k, v in recorded.response.body.items() if v is not None}
+    assert msg.model_dump(exclude_none=True) == {
+        k: v for k, v in recorded.response.body.items() if v is not None
+    }
 
 
 def test_recorded_stream_requested_as_json() -> None:
@@ -194,7 +207,9 @@ def test_unmatched_hooks_are_called() -> None:
 
 def test_match_on_selected_fields() -> None:
     body = request_body("plain_answer.yaml")
-    with MockClaude(cassette=EXAMPLES / "plain_answer.yaml", match_on=("method", "path", "model", "messages")) as m:
+    with MockClaude(
+        cassette=EXAMPLES / "plain_answer.yaml", match_on=("method", "path", "model", "messages")
+    ) as m:
         assert post(m, {**body, "max_tokens": 5}).status_code == 200
         assert post(m, {**body, "model": "claude-opus-4-6"}).status_code == 400
     with MockClaude(cassette=EXAMPLES / "plain_answer.yaml", ignore_fields=("max_tokens",)) as m:
@@ -243,7 +258,9 @@ def test_replay_speed_paces_recorded_offsets() -> None:
         raw = post(mock, body)
         elapsed = time.monotonic() - started
     assert 0.12 <= elapsed < 1.2
-    assert raw.content == encode_all(Cassette.load(EXAMPLES / "midstream_error.yaml")[0].response.events or [])
+    assert raw.content == encode_all(
+        Cassette.load(EXAMPLES / "midstream_error.yaml")[0].response.events or []
+    )
     with MockClaude(cassette=EXAMPLES / "midstream_error.yaml") as fast:  # replay_speed 0: no delays
         started = time.monotonic()
         post(fast, body)

@@ -64,9 +64,7 @@ def run(user: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
 
 
 def test_text_answer_from_the_fixture(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         def test_it(mockclaude):
             answer = mockclaude.respond(text="Paris is the capital of France.")
             reply = ask("Capital of France?")
@@ -76,14 +74,11 @@ def test_text_answer_from_the_fixture(user: pytest.Pytester) -> None:
             assert answer.used == 1 and mockclaude.last_request.source == "scripted"
             # used up (times=1 by default): the next request gets the synthetic answer again
             assert ask("Capital of Spain?").content[0].text.startswith("Mock answer to: Capital of Spain?")
-    """,
-    ).assert_outcomes(passed=1)
+    ''').assert_outcomes(passed=1)
 
 
 def test_a_tool_loop_in_order(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         def test_loop(mockclaude):
             mockclaude.respond(tool_use={"name": "get_weather", "input": {"city": "Paris"}})
             mockclaude.respond(text="It is sunny in Paris.")
@@ -97,28 +92,22 @@ def test_a_tool_loop_in_order(user: pytest.Pytester) -> None:
                          {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "sunny"}]}]
             assert ask(messages, tools=[WEATHER]).content[0].text == "It is sunny in Paris."
             mockclaude.assert_all_used()
-    """,
-    ).assert_outcomes(passed=1)
+    ''').assert_outcomes(passed=1)
 
 
 def test_text_and_parallel_tool_calls(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         def test_it(mockclaude):
             mockclaude.respond(text="Checking both.", tool_use=[{"name": "get_weather", "input": {"city": "Paris"}},
                                                                  {"name": "get_weather", "input": {"city": "Rome"}}])
             reply = ask("Paris and Rome?", tools=[WEATHER])
             assert [b.type for b in reply.content] == ["text", "tool_use", "tool_use"]
             assert len({b.id for b in reply.content[1:]}) == 2
-    """,
-    ).assert_outcomes(passed=1)
+    ''').assert_outcomes(passed=1)
 
 
 def test_thinking_signature_is_accepted_back(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         THINK = {"type": "enabled", "budget_tokens": 1024}
 
         def test_it(mockclaude):
@@ -139,14 +128,11 @@ def test_thinking_signature_is_accepted_back(user: pytest.Pytester) -> None:
             messages[1]["content"][0].thinking = "edited"
             with mockclaude.expect_errors(), pytest.raises(anthropic.BadRequestError, match="thinking"):
                 ask(messages, tools=[WEATHER], thinking=THINK, max_tokens=2048)
-    """,
-    ).assert_outcomes(passed=1)
+    ''').assert_outcomes(passed=1)
 
 
 def test_error_answer_and_sdk_retries(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         def test_429_then_text(mockclaude):
             mockclaude.respond(error={"status": 429, "retry_after_ms": 10})
             mockclaude.respond(text="after the retry")
@@ -163,28 +149,22 @@ def test_error_answer_and_sdk_retries(user: pytest.Pytester) -> None:
             mockclaude.respond(error={"status": 400, "message": "prompt is too long: 250000 tokens > 200000 maximum"})
             with pytest.raises(anthropic.BadRequestError, match="prompt is too long"):
                 ask("Hi")
-    """,
-    ).assert_outcomes(passed=3)
+    ''').assert_outcomes(passed=3)
 
 
 def test_whole_message_answer(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         def test_it(mockclaude):
             mockclaude.respond(message={"content": [{"type": "text", "text": "I can't help with that."}],
                                         "stop_reason": "refusal", "usage": {"output_tokens": 7}})
             reply = ask("Something")
             assert reply.stop_reason == "refusal" and reply.usage.output_tokens == 7
             assert reply.content[0].text == "I can't help with that." and reply.model == MODEL
-    """,
-    ).assert_outcomes(passed=1)
+    ''').assert_outcomes(passed=1)
 
 
 def test_matched_by_predicate(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         def test_by_dict(mockclaude):
             mockclaude.respond(text="haiku answer", when={"model": "claude-haiku-*"}, times=None)
             mockclaude.respond(text="about tides", when={"user_text": "tides"}, times=None)
@@ -200,14 +180,11 @@ def test_matched_by_predicate(user: pytest.Pytester) -> None:
             mockclaude.respond(text="short one")
             assert ask("short").content[0].text == "short one"
             assert ask("a much longer question than that").content[0].text == "long one"
-    """,
-    ).assert_outcomes(passed=2)
+    ''').assert_outcomes(passed=2)
 
 
 def test_times_and_until_cleared(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         def test_it(mockclaude):
             mockclaude.respond(text="twice", times=2)
             mockclaude.respond(text="always", times=None)
@@ -218,16 +195,11 @@ def test_times_and_until_cleared(user: pytest.Pytester) -> None:
 
         def test_each_test_starts_without_them(mockclaude):
             assert mockclaude.responses == []
-    """,
-        "-p",
-        "no:randomly",
-    ).assert_outcomes(passed=2)
+    ''', "-p", "no:randomly").assert_outcomes(passed=2)
 
 
 def test_streamed_or_json_and_subject_to_faults(user: pytest.Pytester) -> None:
-    run(
-        user,
-        """
+    run(user, '''
         @pytest.mark.mockclaude(faults=["529:times=1"])
         def test_it(mockclaude):
             mockclaude.respond(text="streamed, after an overload", tool_use={"name": "get_weather", "input": {"city": "Rome"}})
@@ -239,14 +211,11 @@ def test_streamed_or_json_and_subject_to_faults(user: pytest.Pytester) -> None:
             assert final.content[1].input == {"city": "Rome"}
             assert [e.status for e in mockclaude.requests] == [529, 200]
             assert mockclaude.requests[-1].sent.startswith("sse:")
-    """,
-    ).assert_outcomes(passed=1)
+    ''').assert_outcomes(passed=1)
 
 
 def test_from_the_marker(user: pytest.Pytester) -> None:
-    result = run(
-        user,
-        """
+    result = run(user, '''
         @pytest.mark.mockclaude(responses=[
             {"tool_use": {"name": "get_weather", "input": {"city": "Paris"}}},
             {"when": {"tool_result": "get_weather"}, "text": "Sunny."},
@@ -262,8 +231,7 @@ def test_from_the_marker(user: pytest.Pytester) -> None:
         @pytest.mark.mockclaude(responses=[{"txt": "typo"}])
         def test_misspelled(mockclaude):
             pass
-    """,
-    )
+    ''')
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*responses[[]0[]]: unknown key(s) txt; valid: text, tool_use*"])
 
@@ -272,9 +240,7 @@ def test_from_the_marker(user: pytest.Pytester) -> None:
 
 
 def test_answers_that_do_not_fit_fail_the_test_clearly(user: pytest.Pytester) -> None:
-    result = run(
-        user,
-        """
+    result = run(user, '''
         def test_unknown_tool(mockclaude):
             mockclaude.respond(tool_use={"name": "get_wether", "input": {"city": "Paris"}})
             with pytest.raises(anthropic.BadRequestError):
@@ -294,18 +260,15 @@ def test_answers_that_do_not_fit_fail_the_test_clearly(user: pytest.Pytester) ->
             mockclaude.respond(text="no tool")
             with pytest.raises(anthropic.BadRequestError):
                 ask("Paris?", tools=[WEATHER], tool_choice={"type": "any"})
-    """,
-    )
+    ''')
     result.assert_outcomes(failed=4)
-    result.stdout.fnmatch_lines_random(
-        [
-            "*scripted answer #0 (tool_use get_wether) does not fit this request: tool_use names 'get_wether', "
-            "which the request does not offer (tools offered: get_weather)*",
-            "*tool_use get_weather: input does not validate against the tool's input_schema: 'city' is a required property*",
-            "*the answer has a thinking block but the request does not enable thinking*",
-            '*tool_choice {"type": "any"}: the answer must call a tool*',
-        ]
-    )
+    result.stdout.fnmatch_lines_random([
+        "*scripted answer #0 (tool_use get_wether) does not fit this request: tool_use names 'get_wether', "
+        "which the request does not offer (tools offered: get_weather)*",
+        "*tool_use get_weather: input does not validate against the tool's input_schema: 'city' is a required property*",
+        "*the answer has a thinking block but the request does not enable thinking*",
+        '*tool_choice {"type": "any"}: the answer must call a tool*',
+    ])
 
 
 def test_malformed_answers_are_refused_where_they_are_written() -> None:
@@ -327,9 +290,7 @@ def test_malformed_answers_are_refused_where_they_are_written() -> None:
 def test_assert_all_used_lists_what_was_not(user: pytest.Pytester) -> None:
     cassette = Path(__file__).parents[1] / "cassettes" / "plain_answer.yaml"
     (user.path / "plain.yaml").write_text(cassette.read_text())
-    result = run(
-        user,
-        """
+    result = run(user, '''
         def test_scripted_left_over(mockclaude):
             mockclaude.respond(text="used")
             mockclaude.respond(tool_use={"name": "get_weather", "input": {"city": "Paris"}}, when={"user_text": "Paris"})
@@ -342,17 +303,14 @@ def test_assert_all_used_lists_what_was_not(user: pytest.Pytester) -> None:
         @pytest.mark.mockclaude(cassette="plain.yaml")
         def test_cassette_not_played(mockclaude):
             mockclaude.assert_all_used()
-    """,
-    )
+    ''')
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines_random(
-        [
-            "*mockclaude: 2 answer(s) were not used:*",
-            "*- scripted answer #1: tool_use get_weather when user_text='Paris': used 0 of 1*",
-            "*- scripted answer #2: text 'twice': used 1 of 2*",
-            "*- cassette *plain.yaml: interaction #0 POST /v1/messages (model *) was not played*",
-        ]
-    )
+    result.stdout.fnmatch_lines_random([
+        "*mockclaude: 2 answer(s) were not used:*",
+        "*- scripted answer #1: tool_use get_weather when user_text='Paris': used 0 of 1*",
+        "*- scripted answer #2: text 'twice': used 1 of 2*",
+        "*- cassette *plain.yaml: interaction #0 POST /v1/messages (model *) was not played*",
+    ])
 
 
 # --- from outside Python: the admin API and a file for `mockclaude serve` ---------------------------
@@ -366,9 +324,7 @@ def _post(url: str, body: dict[str, object], **headers: str) -> httpx.Response:
 def test_admin_api() -> None:
     body = {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": "Hi"}]}
     with MockClaude() as mock:
-        r = httpx.post(
-            mock.url + "/_mockclaude/responses", json={"responses": [{"text": "one"}, {"text": "two", "times": None}]}
-        )
+        r = httpx.post(mock.url + "/_mockclaude/responses", json={"responses": [{"text": "one"}, {"text": "two", "times": None}]})
         assert r.status_code == 200 and r.json()["added"] == 2
         assert _post(mock.url, body).json()["content"] == [{"type": "text", "text": "one"}]
         streamed = _post(mock.url, {**body, "stream": True})
@@ -377,10 +333,7 @@ def test_admin_api() -> None:
         assert events[0].name == "message_start" and events[-1].name == "message_stop"
         assert '"two"' in streamed.text
         state = httpx.get(mock.url + "/_mockclaude/responses").json()
-        assert [(s["what"], s["used"], s["remaining"]) for s in state["responses"]] == [
-            ("text 'one'", 1, 0),
-            ("text 'two'", 1, None),
-        ]
+        assert [(s["what"], s["used"], s["remaining"]) for s in state["responses"]] == [("text 'one'", 1, 0), ("text 'two'", 1, None)]
         bad = httpx.post(mock.url + "/_mockclaude/responses", json={"text": "x", "times": -1})
         assert bad.status_code == 400 and "times: expected a whole number" in bad.json()["error"]["message"]
         assert httpx.delete(mock.url + "/_mockclaude/responses").json()["responses"] == []
@@ -389,48 +342,34 @@ def test_admin_api() -> None:
 def _serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "mockclaude", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={k: v for k, v in (env or os.environ).items() if not k.startswith("MOCKCLAUDE_")} | (env or {}),
     )
 
 
 def test_a_file_for_mockclaude_serve(tmp_path: Path) -> None:
     script = tmp_path / "responses.yaml"
-    script.write_text(
-        textwrap.dedent("""\
+    script.write_text(textwrap.dedent("""\
         responses:
           - tool_use: {name: get_weather, input: {city: Paris}}
           - when: {tool_result: get_weather}
             text: It is sunny in Paris.
-    """)
-    )
+    """))
     tools = [{"name": "get_weather", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}]
     proc = _serve("--responses", str(script))
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().split()[-1]
-        first = _post(
-            url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": [{"role": "user", "content": "Paris?"}]}
-        ).json()
+        first = _post(url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": [{"role": "user", "content": "Paris?"}]}).json()
         call = first["content"][0]
         assert (call["name"], call["input"]) == ("get_weather", {"city": "Paris"})
-        turn = [
-            {"role": "user", "content": "Paris?"},
-            {"role": "assistant", "content": first["content"]},
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "sunny"}]},
-        ]
+        turn = [{"role": "user", "content": "Paris?"}, {"role": "assistant", "content": first["content"]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "sunny"}]}]
         second = _post(url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": turn}).json()
         assert second["content"] == [{"type": "text", "text": "It is sunny in Paris."}]
         # a reset between tests rewinds the file's answers
         httpx.post(url + "/_mockclaude/reset")
-        assert (
-            _post(url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": turn[:1]}).json()["content"][0][
-                "type"
-            ]
-            == "tool_use"
-        )
+        assert _post(url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": turn[:1]}).json()["content"][0]["type"] == "tool_use"
     finally:
         proc.terminate()
         proc.communicate(timeout=10)  # also closes the pipes

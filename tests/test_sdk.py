@@ -68,9 +68,7 @@ def test_stream_accumulates_to_the_same_message(client: anthropic.Anthropic) -> 
 
 
 def test_max_tokens_cuts_the_answer(client: anthropic.Anthropic) -> None:
-    msg = client.messages.create(
-        model=MODEL, max_tokens=5, messages=[{"role": "user", "content": "Tell me a long story."}]
-    )
+    msg = client.messages.create(model=MODEL, max_tokens=5, messages=[{"role": "user", "content": "Tell me a long story."}])
     assert msg.stop_reason == "max_tokens"
     assert msg.usage.output_tokens <= 5
     assert len(msg.content[0].text) <= 20
@@ -114,10 +112,7 @@ def test_parallel_tools_when_the_user_names_several(client: anthropic.Anthropic)
 def test_forced_tool_and_tool_choice_none(client: anthropic.Anthropic) -> None:
     messages = [{"role": "user", "content": "Weather in Paris?"}]
     forced = client.messages.create(
-        model=MODEL,
-        max_tokens=1024,
-        tools=[WEATHER, CALC],
-        tool_choice={"type": "tool", "name": "calculate"},
+        model=MODEL, max_tokens=1024, tools=[WEATHER, CALC], tool_choice={"type": "tool", "name": "calculate"},
         messages=messages,
     )
     assert [b.name for b in forced.content if b.type == "tool_use"] == ["calculate"]

@@ -81,20 +81,14 @@ def test_header_errors(mock: MockClaude, headers: dict, status: int, etype: str,
 
 
 def test_tutorial_mistakes_get_the_real_errors(http: httpx.Client) -> None:
-    wrong_role = {
-        **GOOD,
-        "messages": [{"role": "system", "content": "Be helpful."}, {"role": "user", "content": "Hi!"}],
-    }
+    wrong_role = {**GOOD, "messages": [{"role": "system", "content": "Be helpful."}, {"role": "user", "content": "Hi!"}]}
     body = assert_api_error(http.post("/v1/messages", json=wrong_role), 400, "invalid_request_error")
     assert 'Unexpected role "system"' in body["error"]["message"]
     wrong_id = {
         **GOOD,
         "messages": [
             {"role": "user", "content": "calc"},
-            {
-                "role": "assistant",
-                "content": [{"type": "tool_use", "id": "toolu_abc123", "name": "calculate", "input": {}}],
-            },
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_abc123", "name": "calculate", "input": {}}]},
             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_WRONG", "content": "1"}]},
         ],
     }
@@ -212,15 +206,13 @@ def test_cli_refuses_a_bad_option_with_the_reason() -> None:
     assert proc.returncode == 2 and "sometimes" in proc.stderr
 
 
-def test_client_hanging_up_mid_body_is_not_an_internal_error(
-    mock: MockClaude, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_client_hanging_up_mid_body_is_not_an_internal_error(mock: MockClaude, caplog: pytest.LogCaptureFixture) -> None:
     import socket
 
     with socket.create_connection(("127.0.0.1", mock.port)) as sock:
         sock.sendall(
             b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\n"
-            b'content-type: application/json\r\ncontent-length: 5000\r\n\r\n{"model": "claude'
+            b"content-type: application/json\r\ncontent-length: 5000\r\n\r\n{\"model\": \"claude"
         )
     deadline = time.monotonic() + 5
     while not mock.requests and time.monotonic() < deadline:
@@ -241,7 +233,5 @@ def test_redact_header_setting_reaches_the_journal() -> None:
 def test_version_and_module_entry_point() -> None:
     import mockclaude
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "mockclaude", "--version"], capture_output=True, text=True, timeout=30, check=False
-    )
+    proc = subprocess.run([sys.executable, "-m", "mockclaude", "--version"], capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode == 0 and proc.stdout.strip() == f"mockclaude {mockclaude.__version__}"

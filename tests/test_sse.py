@@ -87,7 +87,7 @@ def test_decoder_survives_any_chunking_and_line_ending(name: str, cuts: list[int
 
 
 def test_decoder_handles_comments_multiline_data_and_split_utf8() -> None:
-    raw = ': keep-alive\nevent: x\ndata: {"a":\ndata: "é"}\n\n'.encode()
+    raw = ": keep-alive\nevent: x\ndata: {\"a\":\ndata: \"é\"}\n\n".encode()
     cut = raw.index("é".encode()) + 1  # in the middle of the two-byte character
     dec = Decoder()
     got = dec.feed(raw[:cut]) + dec.feed(raw[cut:]) + dec.close()

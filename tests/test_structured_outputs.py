@@ -24,25 +24,15 @@ PERSON = {
     },
     "required": ["name", "age", "tags"],
     "additionalProperties": False,
-    "$defs": {
-        "Tag": {
-            "type": "object",
-            "properties": {"label": {"enum": ["a", "b"]}},
-            "required": ["label"],
-            "additionalProperties": False,
-        }
-    },
+    "$defs": {"Tag": {"type": "object", "properties": {"label": {"enum": ["a", "b"]}}, "required": ["label"],
+                      "additionalProperties": False}},
 }
 HEADERS = {"x-api-key": "k", "anthropic-version": "2023-06-01", "content-type": "application/json"}
 
 
 def _body(**extra: object) -> dict[str, object]:
-    return {
-        "model": MODEL,
-        "max_tokens": 1024,
-        "messages": [{"role": "user", "content": "Extract the person."}],
-        **extra,
-    }
+    return {"model": MODEL, "max_tokens": 1024, "messages": [{"role": "user", "content": "Extract the person."}],
+            **extra}
 
 
 def test_output_config_format_answers_json_valid_for_the_schema(client: anthropic.Anthropic) -> None:
@@ -68,19 +58,14 @@ def test_sdk_parse_with_a_pydantic_model(client: anthropic.Anthropic) -> None:
         cities: list[City]
         capital: City | None = None
 
-    parsed = client.messages.parse(
-        model=MODEL, max_tokens=1024, output_format=Cities, messages=[{"role": "user", "content": "Cities of France"}]
-    )
+    parsed = client.messages.parse(model=MODEL, max_tokens=1024, output_format=Cities,
+                                   messages=[{"role": "user", "content": "Cities of France"}])
     assert isinstance(parsed.parsed_output, Cities) and parsed.parsed_output.cities
 
 
 def test_with_thinking_the_text_after_the_thinking_block_is_the_json(client: anthropic.Anthropic) -> None:
-    msg = client.messages.create(
-        **_body(
-            thinking={"type": "adaptive"},  # type: ignore[arg-type]
-            output_config={"format": {"type": "json_schema", "schema": PERSON}},
-        )
-    )
+    msg = client.messages.create(**_body(thinking={"type": "adaptive"},  # type: ignore[arg-type]
+                                         output_config={"format": {"type": "json_schema", "schema": PERSON}}))
     assert [b.type for b in msg.content] == ["thinking", "text"]
     jsonschema.validate(json.loads(msg.content[1].text), PERSON)  # type: ignore[union-attr]
 
@@ -112,11 +97,8 @@ def test_beta_output_format_needs_its_flag(mock: MockClaude) -> None:
         ok = http.post("/v1/messages", headers=beta, json=_body(output_format=fmt))
         assert ok.status_code == 200, ok.text
         jsonschema.validate(json.loads(ok.json()["content"][0]["text"]), PERSON)
-        counted = http.post(
-            "/v1/messages/count_tokens",
-            headers=beta,
-            json={"model": MODEL, "messages": [{"role": "user", "content": "x"}], "output_format": fmt},
-        )
+        counted = http.post("/v1/messages/count_tokens", headers=beta,
+                            json={"model": MODEL, "messages": [{"role": "user", "content": "x"}], "output_format": fmt})
         assert counted.status_code == 200, counted.text
         for bad, message in [
             ({"type": "json"}, "output_format.type: Input should be 'json_schema'"),
@@ -125,5 +107,6 @@ def test_beta_output_format_needs_its_flag(mock: MockClaude) -> None:
         ]:
             r = http.post("/v1/messages", headers=beta, json=_body(output_format=bad))
             assert (r.status_code, r.json()["error"]["message"]) == (400, message)
-        both = http.post("/v1/messages", headers=beta, json=_body(output_format=fmt, output_config={"format": fmt}))
+        both = http.post("/v1/messages", headers=beta,
+                         json=_body(output_format=fmt, output_config={"format": fmt}))
         assert both.status_code == 400 and "output_config.format" in both.json()["error"]["message"]

@@ -162,7 +162,10 @@ def test_imported_cassette_replays(vcr_file: Path, tmp_path: Path) -> None:
         MockClaude(cassette=tmp_path / "mc.yaml") as mock,
         httpx.Client(base_url=mock.url, headers=HEADERS) as h,
     ):
-        assert h.post("/v1/messages", content=_req("plain request")).json()["content"][0]["text"] == "plain reply"
+        assert (
+            h.post("/v1/messages", content=_req("plain request")).json()["content"][0]["text"]
+            == "plain reply"
+        )
         gz = h.post("/v1/messages?beta=true", content=_req("binary request"))
         assert gz.json()["content"][0]["text"] == "from gzip"
         streamed = h.post("/v1/messages", content=_req("stream request", stream=True))
@@ -175,7 +178,9 @@ def test_imported_cassette_replays(vcr_file: Path, tmp_path: Path) -> None:
 
 def test_import_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("interactions:\n- request: {method: POST}\n  response: {status: {code: 200}}\nversion: 1\n")
+    bad.write_text(
+        "interactions:\n- request: {method: POST}\n  response: {status: {code: 200}}\nversion: 1\n"
+    )
     with pytest.raises(CassetteError, match=r"bad\.yaml: interactions\.0\.request: missing 'uri'"):
         from mockclaude.vcr import load_vcr
 

@@ -5,17 +5,8 @@ from mockclaude import protocol
 
 def test_public_surface_does_not_drift() -> None:
     assert sorted(protocol.__all__) == [
-        "KNOWN_VERSIONS",
-        "ModelInfo",
-        "RequestMeta",
-        "ValidRequest",
-        "check_headers",
-        "get_model",
-        "list_models_page",
-        "looks_like_model",
-        "model_object",
-        "parse_body",
-        "validate_messages",
+        "KNOWN_VERSIONS", "ModelInfo", "RequestMeta", "ValidRequest", "check_headers", "get_model",
+        "list_models_page", "looks_like_model", "model_object", "parse_body", "validate_messages",
     ]
     for name in protocol.__all__:
         assert getattr(protocol, name) is not None
@@ -68,18 +59,11 @@ def test_the_release_report_names_what_changed() -> None:
 
     def data(version: str, **changes: object) -> dict[str, object]:
         base: dict[str, object] = {
-            "SDK_VERSION": version,
-            "ROOTS": {},
-            "SDK_BETAS": ["a-2025"],
-            "SDK_MODELS": ["claude-x"],
+            "SDK_VERSION": version, "ROOTS": {}, "SDK_BETAS": ["a-2025"], "SDK_MODELS": ["claude-x"],
             "SDK_BETA_FIELDS": ["thread"],
             "DEFS": {
-                "Params": {
-                    "kind": "object",
-                    "props": {"model": {"kind": "enum", "values": ["m1"]}},
-                    "required": ["model"],
-                    "extra": False,
-                },
+                "Params": {"kind": "object", "props": {"model": {"kind": "enum", "values": ["m1"]}},
+                           "required": ["model"], "extra": False},
                 "Block": {"kind": "union", "tag": "type", "variants": {"text": "Text"}, "optional_tag": None},
             },
         }
@@ -88,23 +72,13 @@ def test_the_release_report_names_what_changed() -> None:
 
     old = data("1.0")
     new = data(
-        "1.1",
-        SDK_BETAS=["a-2025", "b-2026"],
-        SDK_MODELS=["claude-x", "claude-y"],
-        SDK_BETA_FIELDS=[],
+        "1.1", SDK_BETAS=["a-2025", "b-2026"], SDK_MODELS=["claude-x", "claude-y"], SDK_BETA_FIELDS=[],
         DEFS={
-            "Params": {
-                "kind": "object",
-                "props": {"model": {"kind": "enum", "values": ["m1", "m2"]}, "speed": {"kind": "str"}},
-                "required": ["model"],
-                "extra": False,
-            },
-            "Block": {
-                "kind": "union",
-                "tag": "type",
-                "variants": {"text": "Text", "image": "Image"},
-                "optional_tag": None,
-            },
+            "Params": {"kind": "object", "props": {"model": {"kind": "enum", "values": ["m1", "m2"]},
+                                                   "speed": {"kind": "str"}},
+                       "required": ["model"], "extra": False},
+            "Block": {"kind": "union", "tag": "type", "variants": {"text": "Text", "image": "Image"},
+                      "optional_tag": None},
             "Image": {"kind": "object", "props": {}, "required": [], "extra": False},
         },
     )

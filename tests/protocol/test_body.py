@@ -24,16 +24,14 @@ def test_confirmed_shape_of_malformed_json() -> None:
     assert fail(b"[x]") == PREFIX + "unexpected character: line 1 column 2 (char 1)"
 
 
-@pytest.mark.parametrize(
-    "raw", [b"", b"   ", b'{"a":', b'{"a": 1} x', b'{"a": NaN}', b'{"a": Infinity}', b"\xef\xbb\xbf{}"]
-)
+@pytest.mark.parametrize("raw", [b"", b"   ", b'{"a":', b'{"a": 1} x', b'{"a": NaN}', b'{"a": Infinity}', b"\xef\xbb\xbf{}"])
 def test_malformed(raw: bytes) -> None:
     assert fail(raw).startswith(PREFIX)
 
 
 def test_invalid_utf8() -> None:
     assert fail(b'{"a": "\xff\xfe"}') == PREFIX + "invalid UTF-8 sequence at byte 7"
-    assert fail(b"\xc3").startswith(PREFIX)
+    assert fail(b"\xc3") .startswith(PREFIX)
 
 
 def test_lone_surrogate_escape() -> None:

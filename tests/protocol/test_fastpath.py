@@ -32,12 +32,8 @@ VERSIONS = sorted(KNOWN_VERSIONS)
 def _blocks_body() -> dict[str, Any]:
     cc = {"type": "ephemeral"}
     return {
-        "model": MODEL,
-        "max_tokens": 2048,
-        "metadata": {"user_id": "u"},
-        "stop_sequences": ["STOP"],
-        "service_tier": "auto",
-        "tool_choice": {"type": "tool", "name": "calc"},
+        "model": MODEL, "max_tokens": 2048, "metadata": {"user_id": "u"}, "stop_sequences": ["STOP"],
+        "service_tier": "auto", "tool_choice": {"type": "tool", "name": "calc"},
         "tools": [
             {"name": "calc", "description": "d", "input_schema": {"type": "object"}, "cache_control": cc},
             {"type": "custom", "name": "look_up", "input_schema": {"type": "object", "properties": {}}, "strict": True},
@@ -47,58 +43,30 @@ def _blocks_body() -> dict[str, Any]:
         ],
         "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral", "ttl": "5m"}}],
         "messages": [
-            {
-                "role": "user",
-                "content": [
-                    {"type": "text", "text": "t", "citations": None},
-                    {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": JPEG}},
-                    {"type": "image", "source": {"type": "url", "url": "https://x/y.png"}},
-                    {
-                        "type": "document",
-                        "source": {"type": "text", "media_type": "text/plain", "data": "doc"},
-                        "title": "T",
-                    },
-                    {
-                        "type": "document",
-                        "source": {
-                            "type": "content",
-                            "content": [
-                                {"type": "text", "text": "c"},
-                                {"type": "image", "source": {"type": "base64", "media_type": "image/gif", "data": GIF}},
-                            ],
-                        },
-                    },
-                    {"type": "search_result", "source": "s", "title": "t", "content": [{"type": "text", "text": "r"}]},
-                ],
-            },
-            {
-                "role": "assistant",
-                "content": [
-                    {"type": "text", "text": "a"},
-                    {"type": "tool_use", "id": "toolu_a", "name": "calc", "input": {"x": 1}},
-                    {"type": "tool_use", "id": "toolu_b", "name": "look_up", "input": {}},
-                ],
-            },
-            {
-                "role": "user",
-                "content": [
-                    {
-                        "type": "tool_result",
-                        "tool_use_id": "toolu_a",
-                        "content": [
-                            {"type": "text", "text": "r", "cache_control": cc},
-                            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}},
-                        ],
-                    },
-                ],
-            },
-            {
-                "role": "user",
-                "content": [
-                    {"type": "tool_result", "tool_use_id": "toolu_b", "content": "plain", "is_error": False},
-                    {"type": "text", "text": "go on"},
-                ],
-            },
+            {"role": "user", "content": [
+                {"type": "text", "text": "t", "citations": None},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": JPEG}},
+                {"type": "image", "source": {"type": "url", "url": "https://x/y.png"}},
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "doc"}, "title": "T"},
+                {"type": "document", "source": {"type": "content", "content": [
+                    {"type": "text", "text": "c"},
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/gif", "data": GIF}}]}},
+                {"type": "search_result", "source": "s", "title": "t", "content": [{"type": "text", "text": "r"}]},
+            ]},
+            {"role": "assistant", "content": [
+                {"type": "text", "text": "a"},
+                {"type": "tool_use", "id": "toolu_a", "name": "calc", "input": {"x": 1}},
+                {"type": "tool_use", "id": "toolu_b", "name": "look_up", "input": {}},
+            ]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_a", "content": [
+                    {"type": "text", "text": "r", "cache_control": cc},
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}]},
+            ]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_b", "content": "plain", "is_error": False},
+                {"type": "text", "text": "go on"},
+            ]},
             {"role": "assistant", "content": "Prefill"},
         ],
     }
@@ -106,8 +74,7 @@ def _blocks_body() -> dict[str, Any]:
 
 def _system_turns_body() -> dict[str, Any]:  # 2026-10-21 only
     return {
-        "model": MODEL,
-        "max_tokens": 1024,
+        "model": MODEL, "max_tokens": 1024,
         "tools": [{"name": "t", "input_schema": {"type": "object"}}],
         "messages": [
             {"role": "system", "content": "Be brief."},
@@ -122,22 +89,15 @@ def _system_turns_body() -> dict[str, Any]:  # 2026-10-21 only
 
 def _thinking_loop_body() -> dict[str, Any]:
     return {
-        "model": "claude-opus-4-5",
-        "max_tokens": 4096,
-        "thinking": {"type": "adaptive"},
+        "model": "claude-opus-4-5", "max_tokens": 4096, "thinking": {"type": "adaptive"},
         "tools": [{"name": "t", "input_schema": {"type": "object"}}],
         "messages": [
             {"role": "user", "content": "q"},
             {"role": "assistant", "content": [thinking_block("first"), {"type": "text", "text": "x"}]},
             {"role": "user", "content": "again"},
-            {
-                "role": "assistant",
-                "content": [
-                    thinking_block("hm"),
-                    {"type": "redacted_thinking", "data": SIGNER.sign("")},
-                    {"type": "tool_use", "id": "toolu_9", "name": "t", "input": {}},
-                ],
-            },
+            {"role": "assistant", "content": [
+                thinking_block("hm"), {"type": "redacted_thinking", "data": SIGNER.sign("")},
+                {"type": "tool_use", "id": "toolu_9", "name": "t", "input": {}}]},
             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_9"}]},
         ],
     }
@@ -160,114 +120,19 @@ def test_corpus_is_valid() -> None:
 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=6)
 json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
-KEYS = [
-    "type",
-    "text",
-    "role",
-    "content",
-    "model",
-    "max_tokens",
-    "messages",
-    "id",
-    "name",
-    "input",
-    "source",
-    "tool_use_id",
-    "cache_control",
-    "thinking",
-    "budget_tokens",
-    "tools",
-    "system",
-    "data",
-    "media_type",
-    "signature",
-    "tool_choice",
-    "ttl",
-    "citations",
-    "is_error",
-    "title",
-    "url",
-    "display",
-    "stream",
-    "extra",
-    "temperature",
-    "top_p",
-    "top_k",
-    "metadata",
-    "user_id",
-    "max_uses",
-    "strict",
-    "description",
-]
-TAGS = [
-    "text",
-    "image",
-    "tool_use",
-    "tool_result",
-    "thinking",
-    "redacted_thinking",
-    "base64",
-    "ephemeral",
-    "enabled",
-    "disabled",
-    "adaptive",
-    "auto",
-    "any",
-    "tool",
-    "none",
-    "user",
-    "assistant",
-    "system",
-    "document",
-    "url",
-    "custom",
-    "content",
-    "search_result",
-    "web_search_20250305",
-    "bash_20250124",
-    "char_location",
-    "Text",
-    "text ",
-    "",
-    "file",
-    "image/png",
-    "image/bmp",
-    "5m",
-    "2h",
-    "summarized",
-]
-EDGE = [
-    None,
-    True,
-    False,
-    0,
-    -1,
-    1,
-    1.5,
-    1024.0,
-    1023,
-    1024,
-    2**63,
-    -(2**63),
-    float("inf"),
-    float("nan"),
-    "",
-    " ",
-    "x" * 129,
-    "toolu.1",
-    "srvtoolu_1",
-    "1024",
-    [],
-    {},
-    [[]],
-    [{}],
-    {"type": None},
-    {"type": 5},
-]
+KEYS = ["type", "text", "role", "content", "model", "max_tokens", "messages", "id", "name", "input", "source",
+        "tool_use_id", "cache_control", "thinking", "budget_tokens", "tools", "system", "data", "media_type",
+        "signature", "tool_choice", "ttl", "citations", "is_error", "title", "url", "display", "stream", "extra",
+        "temperature", "top_p", "top_k", "metadata", "user_id", "max_uses", "strict", "description"]
+TAGS = ["text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking", "base64", "ephemeral",
+        "enabled", "disabled", "adaptive", "auto", "any", "tool", "none", "user", "assistant", "system", "document",
+        "url", "custom", "content", "search_result", "web_search_20250305", "bash_20250124", "char_location",
+        "Text", "text ", "", "file", "image/png", "image/bmp", "5m", "2h", "summarized"]
+EDGE = [None, True, False, 0, -1, 1, 1.5, 1024.0, 1023, 1024, 2**63, -(2**63), float("inf"), float("nan"), "",
+        " ", "x" * 129, "toolu.1", "srvtoolu_1", "1024", [], {}, [[]], [{}], {"type": None}, {"type": 5}]
 
 
 def _at(body: Any, path: tuple[Any, ...]) -> Any:
@@ -300,11 +165,8 @@ def shape_mutated(draw: st.DrawFn, corpus: list[dict[str, Any]] = CORPUS) -> Any
         if not path:
             continue
         parent, key = _at(body, path[:-1]), path[-1]
-        action = draw(
-            st.sampled_from(
-                ["set", "edge", "tag", "retype", "drop", "rename", "extra", "wrong_tag", "no_tag", "dup", "clear"]
-            )
-        )
+        action = draw(st.sampled_from(
+            ["set", "edge", "tag", "retype", "drop", "rename", "extra", "wrong_tag", "no_tag", "dup", "clear"]))
         if action == "set":
             parent[key] = copy.deepcopy(draw(json_values))
         elif action == "edge":
@@ -387,23 +249,11 @@ def test_unsupported_keyword_refused_and_str_subclasses_kept() -> None:
     class D(dict):  # type: ignore[type-arg]
         pass
 
-    schema = {
-        "type": "object",
-        "properties": {"a": {"type": "string", "pattern": "^x+$"}, "b": {"enum": ["p", "q"]}},
-        "additionalProperties": False,
-    }
+    schema = {"type": "object", "properties": {"a": {"type": "string", "pattern": "^x+$"},
+                                               "b": {"enum": ["p", "q"]}}, "additionalProperties": False}
     gen, old = _fastcheck.compile_schema(schema), _fastcheck.compile_closures(schema)
-    for value in (
-        {"a": S("xx")},
-        D(a="xx"),
-        {"a": S("xy")},
-        {"b": S("p")},
-        {"b": S("r")},
-        {"a": "x\n"},
-        {"a": "xx" * 200},
-        {1: "x"},
-        {"b": ["p"]},
-    ):
+    for value in ({"a": S("xx")}, D(a="xx"), {"a": S("xy")}, {"b": S("p")}, {"b": S("r")}, {"a": "x\n"},
+                  {"a": "xx" * 200}, {1: "x"}, {"b": ["p"]}):
         assert gen(value) == old(value), value
 
 
@@ -466,24 +316,8 @@ def rule_mutated(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
         i = draw(st.integers(0, len(msgs) - 1))
         m = msgs[i]
         blocks = m["content"] if isinstance(m["content"], list) else []
-        action = draw(
-            st.sampled_from(
-                [
-                    "drop",
-                    "dup",
-                    "swap",
-                    "role",
-                    "content",
-                    "id",
-                    "cache",
-                    "text",
-                    "insert",
-                    "system",
-                    "move",
-                    "thinking",
-                ]
-            )
-        )
+        action = draw(st.sampled_from(["drop", "dup", "swap", "role", "content", "id", "cache", "text",
+                                       "insert", "system", "move", "thinking"]))
         if action == "drop":
             del msgs[i]
         elif action == "dup":
@@ -509,29 +343,15 @@ def rule_mutated(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
             if b.get("type") == "text":
                 b["text"] = draw(st.sampled_from(["", " ", "ok", "ok "]))
         elif action == "insert" and m["role"] != "system":
-            m["content"] = (
-                [{"type": "text", "text": "x"}, *blocks]
-                if draw(st.booleans())
-                else [*blocks, {"type": "text", "text": "y"}]
-            )
+            m["content"] = [{"type": "text", "text": "x"}, *blocks] if draw(st.booleans()) else [*blocks, {"type": "text", "text": "y"}]
         elif action == "system" and version != "2023-06-01":
             msgs.insert(i, {"role": "system", "content": draw(st.sampled_from(["s", [{"type": "text", "text": "s"}]]))})
         elif action == "move" and blocks:
             blocks.append(blocks.pop(draw(st.integers(0, len(blocks) - 1))))
         elif action == "thinking" and m["role"] == "assistant":
-            m["content"] = [
-                draw(
-                    st.sampled_from(
-                        [
-                            thinking_block("t"),
-                            {**thinking_block("t"), "thinking": "u"},
-                            {"type": "thinking", "thinking": "t", "signature": "bad"},
-                            {"type": "redacted_thinking", "data": "bad"},
-                        ]
-                    )
-                ),
-                *blocks,
-            ]
+            m["content"] = [draw(st.sampled_from([thinking_block("t"), {**thinking_block("t"), "thinking": "u"},
+                                                  {"type": "thinking", "thinking": "t", "signature": "bad"},
+                                                  {"type": "redacted_thinking", "data": "bad"}])), *blocks]
     if draw(st.booleans()):
         body["thinking"] = draw(st.sampled_from([{"type": "adaptive"}, {"type": "disabled"}]))
     body["model"] = draw(st.sampled_from([body["model"], "claude-opus-4-6", "claude-sonnet-4-5", "claude-new-9"]))
@@ -549,11 +369,8 @@ def test_fast_rules_decide_like_the_precise_rules(case: tuple[dict[str, Any], st
         return  # a shape error: the rules never run
     rules.check_before_schema(body, version, endpoint)
     info = rules.check_model(body["model"], strict=False)
-    fast = _outcome(
-        lambda: rules.check_request(
-            body, version=version, endpoint=endpoint, model_id=body["model"], info=info, signer=SIGNER
-        )
-    )
+    fast = _outcome(lambda: rules.check_request(body, version=version, endpoint=endpoint, model_id=body["model"],
+                                                info=info, signer=SIGNER))
     precise = _outcome(lambda: _precise(body, version, endpoint))
     assert fast == precise
     if precise[0] == "ok":  # and a valid request never needs the precise pass

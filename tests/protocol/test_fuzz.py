@@ -18,85 +18,28 @@ from mockclaude.protocol.schema import _fast, build_schema, get_validator
 from .helpers import PNG, SIGNER, json_paths, thinking_block
 from .test_tutorial import ACCEPTED
 
-json_scalars = (
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=8)
-)
+json_scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=8)
 json_values = st.recursive(
     json_scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=20,
 )
-keys = st.sampled_from(
-    [
-        "type",
-        "text",
-        "role",
-        "content",
-        "model",
-        "max_tokens",
-        "messages",
-        "id",
-        "name",
-        "input",
-        "source",
-        "tool_use_id",
-        "cache_control",
-        "thinking",
-        "budget_tokens",
-        "tools",
-        "system",
-        "data",
-        "media_type",
-        "signature",
-        "tool_choice",
-        "ttl",
-        "citations",
-    ]
-)
-tags = st.sampled_from(
-    [
-        "text",
-        "image",
-        "tool_use",
-        "tool_result",
-        "thinking",
-        "redacted_thinking",
-        "base64",
-        "ephemeral",
-        "enabled",
-        "auto",
-        "tool",
-        "user",
-        "assistant",
-        "document",
-        "url",
-        "custom",
-    ]
-)
+keys = st.sampled_from(["type", "text", "role", "content", "model", "max_tokens", "messages", "id", "name",
+                        "input", "source", "tool_use_id", "cache_control", "thinking", "budget_tokens", "tools",
+                        "system", "data", "media_type", "signature", "tool_choice", "ttl", "citations"])
+tags = st.sampled_from(["text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking", "base64",
+                        "ephemeral", "enabled", "auto", "tool", "user", "assistant", "document", "url", "custom"])
 
 RICH = {
-    "model": "claude-opus-4-6",
-    "max_tokens": 4096,
-    "thinking": {"type": "enabled", "budget_tokens": 2048},
+    "model": "claude-opus-4-6", "max_tokens": 4096, "thinking": {"type": "enabled", "budget_tokens": 2048},
     "system": [{"type": "text", "text": "sys", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
     "tools": [{"name": "t", "input_schema": {"type": "object"}}, {"type": "web_search_20250305", "name": "web_search"}],
     "tool_choice": {"type": "auto"},
     "messages": [
-        {
-            "role": "user",
-            "content": [
-                {"type": "text", "text": "hi"},
-                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}},
-            ],
-        },
-        {
-            "role": "assistant",
-            "content": [thinking_block("hm"), {"type": "tool_use", "id": "toolu_1", "name": "t", "input": {}}],
-        },
-        {
-            "role": "user",
-            "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "r"}]}],
-        },
+        {"role": "user", "content": [{"type": "text", "text": "hi"},
+                                     {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}]},
+        {"role": "assistant", "content": [thinking_block("hm"), {"type": "tool_use", "id": "toolu_1", "name": "t", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "r"}]}]},
     ],
 }
 SEEDS = [*ACCEPTED, RICH]
@@ -151,11 +94,8 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 
 @FUZZ
-@given(
-    st.dictionaries(keys, json_values, max_size=6),
-    st.sampled_from(["2023-06-01", "2026-10-21"]),
-    st.sampled_from(["messages", "count_tokens"]),
-)
+@given(st.dictionaries(keys, json_values, max_size=6), st.sampled_from(["2023-06-01", "2026-10-21"]),
+       st.sampled_from(["messages", "count_tokens"]))
 def test_random_bodies_only_api_errors(body: dict[str, Any], version: str, endpoint: str) -> None:
     _validate(body, version, endpoint)
 
@@ -167,11 +107,8 @@ def test_mutated_bodies_only_api_errors(body: Any, version: str, endpoint: str) 
 
 
 @settings(FUZZ, max_examples=1500)
-@given(
-    st.one_of(mutated(), st.dictionaries(keys, json_values, max_size=6)),
-    st.sampled_from(["2023-06-01", "2026-10-21"]),
-    st.sampled_from(["messages", "count_tokens"]),
-)
+@given(st.one_of(mutated(), st.dictionaries(keys, json_values, max_size=6)),
+       st.sampled_from(["2023-06-01", "2026-10-21"]), st.sampled_from(["messages", "count_tokens"]))
 def test_fast_checker_agrees_with_jsonschema(body: Any, version: str, endpoint: str) -> None:
     assert _fast(version, endpoint)(body) == get_validator(version, endpoint).is_valid(body)
     # and with the previous closure checker (more mutations: tests/protocol/test_fastpath.py)

@@ -75,15 +75,10 @@ def test_unknown_version() -> None:
 
 
 def test_betas_split_and_unknown_accepted_by_default() -> None:
-    headers = Headers(
-        raw=[
-            (b"x-api-key", b"k"),
-            (b"anthropic-version", b"2023-06-01"),
-            (b"content-type", b"application/json"),
-            (b"anthropic-beta", b"prompt-caching-2024-07-31, effort-2025-11-24"),
-            (b"anthropic-beta", b"files-api-2025-04-14"),
-        ]
-    )
+    headers = Headers(raw=[(b"x-api-key", b"k"), (b"anthropic-version", b"2023-06-01"),
+                           (b"content-type", b"application/json"),
+                           (b"anthropic-beta", b"prompt-caching-2024-07-31, effort-2025-11-24"),
+                           (b"anthropic-beta", b"files-api-2025-04-14")])
     meta = check_headers(headers)
     assert meta.betas == ("prompt-caching-2024-07-31", "effort-2025-11-24", "files-api-2025-04-14")
 

@@ -8,20 +8,9 @@ from mockclaude.protocol.models import MODELS
 
 
 def test_sdk_ids_and_aliases_known() -> None:
-    for mid in (
-        "claude-opus-4-6",
-        "claude-sonnet-4-6",
-        "claude-opus-5-5",
-        "claude-fable-5-2",
-        "claude-mythos-preview",
-        "claude-haiku-4-5",
-        "claude-opus-4-1-20250805",
-        "claude-3-7-sonnet-20250219",
-        "claude-3-5-haiku-20241022",
-        "claude-3-haiku-20240307",
-        "claude-sonnet-4-20250514",
-        "claude-opus-4-20250514",
-    ):
+    for mid in ("claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-5-5", "claude-fable-5-2", "claude-mythos-preview",
+                "claude-haiku-4-5", "claude-opus-4-1-20250805", "claude-3-7-sonnet-20250219", "claude-3-5-haiku-20241022",
+                "claude-3-haiku-20240307", "claude-sonnet-4-20250514", "claude-opus-4-20250514"):
         assert get_model(mid) is not None, mid
     assert get_model("claude-sonnet-4-5").id == "claude-sonnet-4-5-20250929"  # type: ignore[union-attr]
     assert get_model("claude-3-5-haiku-latest").id == "claude-3-5-haiku-20241022"  # type: ignore[union-attr]
@@ -56,17 +45,11 @@ def test_model_object() -> None:
     info = get_model("claude-opus-4-6")
     assert info is not None
     obj = model_object(info)
-    assert {
-        k: obj[k] for k in ("type", "id", "display_name", "created_at", "lifecycle", "max_tokens", "max_input_tokens")
-    } == {
-        "type": "model",
-        "id": "claude-opus-4-6",
-        "display_name": "Claude Opus 4.6",
-        "created_at": "2026-02-05T00:00:00Z",
-        "lifecycle": "active",
-        "max_tokens": 128000,
-        "max_input_tokens": 1_000_000,
-    }
+    assert {k: obj[k] for k in ("type", "id", "display_name", "created_at", "lifecycle", "max_tokens",
+                                "max_input_tokens")} == {
+        "type": "model", "id": "claude-opus-4-6", "display_name": "Claude Opus 4.6",
+        "created_at": "2026-02-05T00:00:00Z", "lifecycle": "active", "max_tokens": 128000,
+        "max_input_tokens": 1_000_000}
     assert model_object(info, version="2026-10-21") == obj  # the same fields under every version
 
 
@@ -83,8 +66,7 @@ def test_model_objects_parse_as_sdk_model_info() -> None:
     sonnet = model_object(get_model("claude-sonnet-4-6"))  # type: ignore[arg-type]
     assert sonnet["capabilities"]["thinking"]["types"]["adaptive"] == {"supported": True}
     assert model_object(get_model("claude-opus-4-7"))["capabilities"]["thinking"]["types"]["enabled"] == {  # type: ignore[arg-type]
-        "supported": False
-    }
+        "supported": False}
 
 
 def test_listed_newest_first() -> None:
@@ -108,14 +90,9 @@ def test_pages_walk_forward_and_back() -> None:
     assert len(list_models_page(lifecycle=["retired"])["data"]) >= 1
 
 
-@pytest.mark.parametrize(
-    ("limit", "msg"),
-    [
-        (0, "limit: Input should be greater than or equal to 1"),
-        (1001, "limit: Input should be less than or equal to 1000"),
-        ("x", "limit: Input should be a valid integer, unable to parse string as an integer"),
-    ],
-)
+@pytest.mark.parametrize(("limit", "msg"), [(0, "limit: Input should be greater than or equal to 1"),
+                                            (1001, "limit: Input should be less than or equal to 1000"),
+                                            ("x", "limit: Input should be a valid integer, unable to parse string as an integer")])
 def test_bad_limit(limit: object, msg: str) -> None:
     with pytest.raises(ApiError) as info:
         list_models_page(limit=limit)  # type: ignore[arg-type]

@@ -53,15 +53,11 @@ def test_tool_and_other_roles() -> None:
 
 
 def test_first_message_may_be_assistant_and_turns_merge() -> None:
-    v = ok(
-        req(
-            messages=[
-                {"role": "assistant", "content": "Hello"},
-                {"role": "user", "content": "a"},
-                {"role": "user", "content": [{"type": "text", "text": "b"}]},
-            ]
-        )
-    )
+    v = ok(req(messages=[
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "a"},
+        {"role": "user", "content": [{"type": "text", "text": "b"}]},
+    ]))
     assert v.messages == [
         {"role": "assistant", "content": [{"type": "text", "text": "Hello"}]},
         {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
@@ -96,16 +92,11 @@ def test_text_blocks() -> None:
 
 
 def test_cache_control_on_empty_text() -> None:
-    blocks = [
-        {"type": "text", "text": "a"},
-        {"type": "text", "text": "b"},
-        {"type": "text", "text": "", "cache_control": {"type": "ephemeral"}},
-    ]
+    blocks = [{"type": "text", "text": "a"}, {"type": "text", "text": "b"},
+              {"type": "text", "text": "", "cache_control": {"type": "ephemeral"}}]
     msgs = [{"role": "user" if i % 2 == 0 else "assistant", "content": "x"} for i in range(30)]
     msgs.append({"role": "user", "content": blocks})
-    assert (
-        message(req(messages=msgs)) == "messages.30.content.2.text: cache_control cannot be set for empty text blocks"
-    )
+    assert message(req(messages=msgs)) == "messages.30.content.2.text: cache_control cannot be set for empty text blocks"
 
 
 def test_prefill_trailing_whitespace() -> None:
@@ -121,9 +112,7 @@ def test_cache_breakpoints() -> None:
         messages=[{"role": "user", "content": [{"type": "text", "text": "x", "cache_control": cc}] * 2}],
     )
     ok(body)
-    assert (
-        message({**body, "cache_control": cc}) == "A maximum of 4 blocks with cache_control may be provided. Found 5."
-    )
+    assert message({**body, "cache_control": cc}) == "A maximum of 4 blocks with cache_control may be provided. Found 5."
 
 
 # --- images -----------------------------------------------------------------------------------------
@@ -133,9 +122,7 @@ def image(data: str, media_type: str = "image/png") -> dict[str, Any]:
     return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
 
 
-@pytest.mark.parametrize(
-    ("data", "mt"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp")]
-)
+@pytest.mark.parametrize(("data", "mt"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp")])
 def test_images_accepted(data: str, mt: str) -> None:
     ok(req(messages=[{"role": "user", "content": [image(data, mt), {"type": "text", "text": "what?"}]}]))
 
@@ -167,9 +154,7 @@ def test_tool_names_unique() -> None:
 
 def test_tool_choice_names_a_tool() -> None:
     ok(req(tools=[tool("a")], tool_choice={"type": "tool", "name": "a"}))
-    assert message(req(tools=[tool("a")], tool_choice={"type": "tool", "name": "b"})).startswith(
-        "tool_choice.tool.name:"
-    )
+    assert message(req(tools=[tool("a")], tool_choice={"type": "tool", "name": "b"})).startswith("tool_choice.tool.name:")
     assert message(req(tool_choice={"type": "any"})) == "`tool_choice` may only be specified while providing tools."
     ok(req(tool_choice={"type": "none"}))
 
@@ -297,12 +282,8 @@ def test_temperature_and_top_p_exclusive_for_new_models() -> None:
 
 
 def test_thinking_tool_loop_needs_thinking_first() -> None:
-    body = req(
-        max_tokens=4096,
-        thinking=THINK,
-        tools=[tool()],
-        messages=loop({"type": "text", "text": "Checking."}, tool_use()),
-    )
+    body = req(max_tokens=4096, thinking=THINK, tools=[tool()],
+               messages=loop({"type": "text", "text": "Checking."}, tool_use()))
     assert message(body) == (
         "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`. When "
         "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the "

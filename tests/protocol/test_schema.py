@@ -26,21 +26,10 @@ def user(*blocks: Any) -> list[dict[str, Any]]:
         (req(messages={}), "messages: Input should be a valid list"),
         (req(messages=["hi"]), "messages.0: Input should be a valid dictionary"),
         (req(messages=[{"role": "user"}]), "messages.0.content: Field required"),
+        (req(messages=[{"role": "user", "content": 5}]), "messages.0.content: Input should be a valid string or a valid list"),
+        (req(messages=[{"role": "user", "content": "x", "name": "bob"}]), "messages.0.name: Extra inputs are not permitted"),
         (
-            req(messages=[{"role": "user", "content": 5}]),
-            "messages.0.content: Input should be a valid string or a valid list",
-        ),
-        (
-            req(messages=[{"role": "user", "content": "x", "name": "bob"}]),
-            "messages.0.name: Extra inputs are not permitted",
-        ),
-        (
-            req(
-                messages=user(
-                    {"type": "text", "text": "x"},
-                    {"type": "image", "source": {"type": "base64", "media_type": "image/bmp", "data": PNG}},
-                )
-            ),
+            req(messages=user({"type": "text", "text": "x"}, {"type": "image", "source": {"type": "base64", "media_type": "image/bmp", "data": PNG}})),
             "messages.0.content.1.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'",
         ),
         (
@@ -48,64 +37,26 @@ def user(*blocks: Any) -> list[dict[str, Any]]:
             "system.0.cache_control.ephemeral.ttl: Input should be '5m' or '1h'",
         ),
         (
-            req(
-                system=[
-                    {"type": "text", "text": "a"},
-                    {"type": "text", "text": "b", "cache_control": {"type": "ephemeral", "scope": "global"}},
-                ]
-            ),
+            req(system=[{"type": "text", "text": "a"}, {"type": "text", "text": "b", "cache_control": {"type": "ephemeral", "scope": "global"}}]),
             "system.1.cache_control.ephemeral.scope: Extra inputs are not permitted",
         ),
         (req(system=5), "system: Input should be a valid string or a valid list"),
-        (
-            req(tools=[tool(f"t{i}") for i in range(7)] + [tool("bad name")]),
-            "tools.7.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'",
-        ),
+        (req(tools=[tool(f"t{i}") for i in range(7)] + [tool("bad name")]), "tools.7.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'"),
         (req(tools=[tool("x" * 129)]), "tools.0.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'"),
         (req(tools=[{"name": "t"}]), "tools.0.custom.input_schema: Field required"),
+        (req(tools=[{"type": "web_search_20250305", "name": "web_search", "max_uses": "x"}]), "tools.0.web_search_20250305.max_uses: Input should be a valid integer"),
         (
-            req(tools=[{"type": "web_search_20250305", "name": "web_search", "max_uses": "x"}]),
-            "tools.0.web_search_20250305.max_uses: Input should be a valid integer",
-        ),
-        (
-            req(
-                messages=[
-                    {"role": "user", "content": "x"},
-                    {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu.1", "name": "t", "input": {}}]},
-                ]
-            ),
+            req(messages=[{"role": "user", "content": "x"}, {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu.1", "name": "t", "input": {}}]}]),
             "messages.1.content.0.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'",
         ),
-        (
-            req(thinking={"type": "enabled", "budget_tokens": 1000}),
-            "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
-        ),
+        (req(thinking={"type": "enabled", "budget_tokens": 1000}), "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"),
         (req(thinking={"type": "enabled"}), "thinking.enabled.budget_tokens: Field required"),
-        (
-            req(thinking={"type": "sometimes"}),
-            "thinking: Input tag 'sometimes' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'between_tools', 'adaptive'",
-        ),
-        (
-            req(messages=user({"text": "no type"})),
-            "messages.0.content.0: Unable to extract tag using discriminator 'type'",
-        ),
-        (
-            req(messages=user({"type": "text", "text": 5})),
-            "messages.0.content.0.text.text: Input should be a valid string",
-        ),
-        (
-            req(
-                messages=user(
-                    {"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "x", "extra": 1}]}
-                )
-            ),
-            "messages.0.content.0.tool_result.content.0.text.extra: Extra inputs are not permitted",
-        ),
+        (req(thinking={"type": "sometimes"}), "thinking: Input tag 'sometimes' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'between_tools', 'adaptive'"),
+        (req(messages=user({"text": "no type"})), "messages.0.content.0: Unable to extract tag using discriminator 'type'"),
+        (req(messages=user({"type": "text", "text": 5})), "messages.0.content.0.text.text: Input should be a valid string"),
+        (req(messages=user({"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "x", "extra": 1}]})), "messages.0.content.0.tool_result.content.0.text.extra: Extra inputs are not permitted"),
         (req(tool_choice={"type": "tool"}), "tool_choice.tool.name: Field required"),
-        (
-            req(tool_choice={"type": "auto", "disable_parallel_tool_use": "yes"}),
-            "tool_choice.auto.disable_parallel_tool_use: Input should be a valid boolean",
-        ),
+        (req(tool_choice={"type": "auto", "disable_parallel_tool_use": "yes"}), "tool_choice.auto.disable_parallel_tool_use: Input should be a valid boolean"),
         (req(metadata={"user_id": 5}), "metadata.user_id: Input should be a valid string"),
         (req(service_tier="priority"), "service_tier: Input should be 'auto' or 'standard_only'"),
         (req(stop_sequences="STOP"), "stop_sequences: Input should be a valid list"),
@@ -160,10 +111,5 @@ def test_2026_accepts_system_role_messages_and_rejects_sampling() -> None:
 
 
 def test_2026_system_role_content_is_text_only() -> None:
-    body = req(
-        messages=[
-            {"role": "system", "content": [{"type": "image", "source": {"type": "url", "url": "u"}}]},
-            {"role": "user", "content": "x"},
-        ]
-    )
+    body = req(messages=[{"role": "system", "content": [{"type": "image", "source": {"type": "url", "url": "u"}}]}, {"role": "user", "content": "x"}])
     assert message(body, "2026-10-21") == "messages.0.content.0.text: Field required"

@@ -39,11 +39,8 @@ temp_tool = {
 bmi_tool = {
     "name": "calc_bmi",
     "description": "Calculate BMI from height (m) and weight (kg).",
-    "input_schema": {
-        "type": "object",
-        "properties": {"height_m": {"type": "number"}, "weight_kg": {"type": "number"}},
-        "required": ["height_m", "weight_kg"],
-    },
+    "input_schema": {"type": "object", "properties": {"height_m": {"type": "number"}, "weight_kg": {"type": "number"}},
+                     "required": ["height_m", "weight_kg"]},
 }
 calculator_tool = {
     "name": "calculate",
@@ -57,121 +54,42 @@ lookup_tool = {
 }
 
 ACCEPTED: list[dict[str, Any]] = [
-    {
-        "model": M,
-        "max_tokens": 1024,
-        "system": "You are a data science tutor. Keep answers under 3 sentences.",
-        "messages": [{"role": "user", "content": "What is gradient descent in one sentence?"}],
-    },
-    {
-        "model": M,
-        "max_tokens": 1024,
-        "system": "You are a data science tutor.",
-        "messages": [
-            {"role": "user", "content": "What is overfitting?"},
-            {"role": "assistant", "content": "Overfitting is when a model learns noise instead of the real pattern."},
-            {"role": "user", "content": "How do I detect it?"},
-        ],
-    },
-    {
-        "model": M,
-        "max_tokens": 1024,
-        "stream": True,
-        "messages": [{"role": "user", "content": "Explain backpropagation in 2 sentences."}],
-    },
-    {
-        "model": M,
-        "max_tokens": 1024,
-        "tools": [weather_tool],
-        "messages": [
-            {"role": "user", "content": "Weather in Paris?"},
-            {
-                "role": "assistant",
-                "content": [
-                    {"type": "text", "text": "I'll check the weather in Paris."},
-                    {
-                        "type": "tool_use",
-                        "id": "toolu_01A09q90qw90lq917835lhm",
-                        "name": "get_weather",
-                        "input": {"city": "Paris", "units": "celsius"},
-                    },
-                ],
-            },
-            {
-                "role": "user",
-                "content": [
-                    {
-                        "type": "tool_result",
-                        "tool_use_id": "toolu_01A09q90qw90lq917835lhm",
-                        "content": '{"temp": 22, "condition": "Partly cloudy", "humidity": 65}',
-                    }
-                ],
-            },
-        ],
-    },
-    {
-        "model": M,
-        "max_tokens": 1024,
-        "tools": [temp_tool, bmi_tool],
-        "messages": [{"role": "user", "content": "Convert 98.6F to Celsius"}],
-    },
-    {
-        "model": M,
-        "max_tokens": 8000,
-        "thinking": {"type": "enabled", "budget_tokens": 5000},
-        "messages": [{"role": "user", "content": "What is 847 * 293? Show your work."}],
-    },
-    {
-        "model": M,
-        "max_tokens": 8000,
-        "thinking": {"type": "enabled", "budget_tokens": 5000, "display": "omitted"},
-        "messages": [{"role": "user", "content": "What is 27 * 453?"}],
-    },
-    {
-        "model": M,
-        "max_tokens": 1024,
-        "system": [
-            {
-                "type": "text",
-                "text": "You are a Python tutor. Use f-strings. Follow PEP 8.",
-                "cache_control": {"type": "ephemeral"},
-            }
-        ],
-        "messages": [{"role": "user", "content": "How do I reverse a list?"}],
-    },
-    {
-        "model": M,
-        "max_tokens": 1024,
-        "tools": [calculator_tool, lookup_tool],
-        "messages": [
-            {"role": "user", "content": "847 * 293?"},
-            {
-                "role": "assistant",
-                "content": [
-                    {"type": "text", "text": "Let me calculate that."},
-                    {"type": "tool_use", "id": "toolu_001", "name": "calculate", "input": {"expression": "847 * 293"}},
-                ],
-            },
-            {
-                "role": "user",
-                "content": [{"type": "tool_result", "tool_use_id": "toolu_001", "content": '{"result": 248171}'}],
-            },
-        ],
-    },
+    {"model": M, "max_tokens": 1024, "system": "You are a data science tutor. Keep answers under 3 sentences.",
+     "messages": [{"role": "user", "content": "What is gradient descent in one sentence?"}]},
+    {"model": M, "max_tokens": 1024, "system": "You are a data science tutor.", "messages": [
+        {"role": "user", "content": "What is overfitting?"},
+        {"role": "assistant", "content": "Overfitting is when a model learns noise instead of the real pattern."},
+        {"role": "user", "content": "How do I detect it?"}]},
+    {"model": M, "max_tokens": 1024, "stream": True,
+     "messages": [{"role": "user", "content": "Explain backpropagation in 2 sentences."}]},
+    {"model": M, "max_tokens": 1024, "tools": [weather_tool], "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": [
+            {"type": "text", "text": "I'll check the weather in Paris."},
+            {"type": "tool_use", "id": "toolu_01A09q90qw90lq917835lhm", "name": "get_weather",
+             "input": {"city": "Paris", "units": "celsius"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01A09q90qw90lq917835lhm",
+                                      "content": '{"temp": 22, "condition": "Partly cloudy", "humidity": 65}'}]}]},
+    {"model": M, "max_tokens": 1024, "tools": [temp_tool, bmi_tool],
+     "messages": [{"role": "user", "content": "Convert 98.6F to Celsius"}]},
+    {"model": M, "max_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 5000},
+     "messages": [{"role": "user", "content": "What is 847 * 293? Show your work."}]},
+    {"model": M, "max_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 5000, "display": "omitted"},
+     "messages": [{"role": "user", "content": "What is 27 * 453?"}]},
+    {"model": M, "max_tokens": 1024, "system": [{"type": "text", "text": "You are a Python tutor. Use f-strings. Follow PEP 8.",
+                                                  "cache_control": {"type": "ephemeral"}}],
+     "messages": [{"role": "user", "content": "How do I reverse a list?"}]},
+    {"model": M, "max_tokens": 1024, "tools": [calculator_tool, lookup_tool], "messages": [
+        {"role": "user", "content": "847 * 293?"},
+        {"role": "assistant", "content": [{"type": "text", "text": "Let me calculate that."},
+                                          {"type": "tool_use", "id": "toolu_001", "name": "calculate",
+                                           "input": {"expression": "847 * 293"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_001", "content": '{"result": 248171}'}]}]},
     # the practice exercise's loop: ids like "t_0"
-    {
-        "model": M,
-        "max_tokens": 1024,
-        "tools": [calculator_tool, lookup_tool],
-        "messages": [
-            {"role": "user", "content": "42 * 7?"},
-            {
-                "role": "assistant",
-                "content": [{"type": "tool_use", "id": "t_0", "name": "calculate", "input": {"expression": "42*7"}}],
-            },
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t_0", "content": '{"result": 294}'}]},
-        ],
-    },
+    {"model": M, "max_tokens": 1024, "tools": [calculator_tool, lookup_tool], "messages": [
+        {"role": "user", "content": "42 * 7?"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t_0", "name": "calculate", "input": {"expression": "42*7"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t_0", "content": '{"result": 294}'}]}]},
 ]
 
 
@@ -189,30 +107,16 @@ def test_mistake_1_missing_version() -> None:
 
 
 def test_mistake_2_system_prompt_in_messages() -> None:
-    body = {
-        "model": M,
-        "max_tokens": 1024,
-        "messages": [{"role": "system", "content": "Be helpful."}, {"role": "user", "content": "Hi!"}],
-    }
+    body = {"model": M, "max_tokens": 1024,
+            "messages": [{"role": "system", "content": "Be helpful."}, {"role": "user", "content": "Hi!"}]}
     assert message(body).startswith('messages: Unexpected role "system".')
 
 
 def test_mistake_3_wrong_tool_use_id() -> None:
-    body = {
-        "model": M,
-        "max_tokens": 1024,
-        "tools": [weather_tool],
-        "messages": [
-            {"role": "user", "content": "Weather?"},
-            {
-                "role": "assistant",
-                "content": [
-                    {"type": "tool_use", "id": "toolu_abc123", "name": "get_weather", "input": {"city": "Paris"}}
-                ],
-            },
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_WRONG", "content": "22C"}]},
-        ],
-    }
+    body = {"model": M, "max_tokens": 1024, "tools": [weather_tool], "messages": [
+        {"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_abc123", "name": "get_weather", "input": {"city": "Paris"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_WRONG", "content": "22C"}]}]}
     assert message(body) == (
         "messages.2.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_WRONG. Each "
         "`tool_result` block must have a corresponding `tool_use` block in the previous message."
@@ -220,35 +124,17 @@ def test_mistake_3_wrong_tool_use_id() -> None:
 
 
 def test_thinking_tool_loop_with_the_tutorials_signature_is_refused() -> None:
-    body = {
-        "model": M,
-        "max_tokens": 8000,
-        "thinking": {"type": "enabled", "budget_tokens": 5000},
-        "tools": [weather_tool],
-        "messages": [
-            {"role": "user", "content": "Weather in Tokyo?"},
-            {
-                "role": "assistant",
-                "content": [
-                    {
-                        "type": "thinking",
-                        "thinking": "User wants weather. I'll use get_weather.",
-                        "signature": "abc...",
-                    },
-                    {"type": "tool_use", "id": "toolu_t01", "name": "get_weather", "input": {"city": "Tokyo"}},
-                ],
-            },
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_t01", "content": "18C"}]},
-        ],
-    }
+    body = {"model": M, "max_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 5000}, "tools": [weather_tool],
+            "messages": [
+                {"role": "user", "content": "Weather in Tokyo?"},
+                {"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "User wants weather. I'll use get_weather.", "signature": "abc..."},
+                    {"type": "tool_use", "id": "toolu_t01", "name": "get_weather", "input": {"city": "Tokyo"}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_t01", "content": "18C"}]}]}
     assert message(body) == "messages.1.content.0: Invalid `signature` in `thinking` block"
 
 
 def test_budget_not_below_max_tokens() -> None:
-    body = {
-        "model": M,
-        "max_tokens": 5000,
-        "thinking": {"type": "enabled", "budget_tokens": 5000},
-        "messages": [{"role": "user", "content": "x"}],
-    }
+    body = {"model": M, "max_tokens": 5000, "thinking": {"type": "enabled", "budget_tokens": 5000},
+            "messages": [{"role": "user", "content": "x"}]}
     assert message(body) == "`max_tokens` must be greater than `thinking.budget_tokens`"
