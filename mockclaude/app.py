@@ -108,11 +108,11 @@ class MockClaudeApp:
         from .batches import BatchStore
 
         self.batches = BatchStore(self)
-        # Message threads live as long as the app (configure keeps them, reset clears them).
-        self.threads = ThreadStore()
         from .responders.scripted import Script
 
         self.script = Script()  # scripted answers: consulted first (responders/scripted.py)
+        # Message threads live as long as the app (configure keeps them, reset clears them).
+        self.threads = ThreadStore()
         self.configure(settings)
 
     def configure(self, settings: Settings) -> None:
@@ -163,10 +163,10 @@ class MockClaudeApp:
             Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
         ]
         routes.extend(self.batches.routes())
-        routes.extend(self.threads.routes())
         from .responders.script_file import routes as script_routes
 
         routes.extend(script_routes(self))
+        routes.extend(self.threads.routes())
         routes.extend(self.faults.routes(self))
         return routes
 
