@@ -302,3 +302,22 @@ def test_a_second_continue_while_one_is_in_flight() -> None:
     assert info.value.details == {"error_code": "thread_continue_in_flight"}
     store.abandon(pending)  # the first one failed: the thread is free again
     assert store.begin(body, [THREADS_BETA])[1] is not None
+
+
+def test_sdk_goes_on_unthreaded_for_a_model_threads_do_not_support(
+    mock: MockClaude, client: anthropic.Anthropic
+) -> None:
+    """The error shape is what the SDK reads: with continue_unthreaded it sends the turn again without
+    a thread (and every later one with the whole history)."""
+    thread = client.beta.messages.thread(
+        model="claude-sonnet-4-20250514", max_tokens=256, unsupported_request_behavior="continue_unthreaded"
+    )
+    thread.send(user("One"))
+    reply = thread.send(user("Two"))
+    assert "Two" in reply.content[0].text  # type: ignore[union-attr]
+    assert _kinds(mock) == [("create", 400), (None, 200), (None, 200)]
+    assert len(mock.requests[-1].body["messages"]) == 3
+
+
+def _kinds(mock: MockClaude) -> list[tuple[str | None, int | None]]:
+    return [((e.body.get("thread") or {}).get("type"), e.status) for e in mock.requests]
