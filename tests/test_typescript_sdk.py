@@ -162,6 +162,23 @@ def test_tool_runner_replays_an_expired_thread(runner: Group) -> None:
     assert len(sent[2].body["messages"]) == 3
 
 
+def test_thread_helper_send_and_stream(runner: Group) -> None:
+    result = runner["threadHelper"]
+    assert "What is a monad?" in result["texts"][0] and "And a functor?" in result["texts"][1]
+    sent = runner.sent_by("threadHelper")
+    assert _thread_kinds(sent) == [("create", 200), ("continue", 200), ("continue", 200)]
+    assert [e.body["thread"].get("previous_message_id") for e in sent[1:]] == result["ids"][:2]
+    assert sent[1].body["stream"] is True and all("system" not in e.body for e in sent[1:])
+
+
+def test_thread_helper_parse(runner: Group) -> None:
+    result = runner["threadParse"]
+    assert result["valid"] is True
+    sent = runner.sent_by("threadParse")
+    assert _thread_kinds(sent) == [("create", 200), ("continue", 200)]
+    assert all(e.body["output_config"]["format"]["type"] == "json_schema" for e in sent)
+
+
 def test_messages_parse_with_a_zod_output_format(runner: Group) -> None:
     result = runner["parseZod"]
     assert result["valid"] is True and set(result["parsed"]) == {"name", "age", "tags"}

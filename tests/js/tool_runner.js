@@ -116,6 +116,30 @@ const scenarios = {
     return { finalText: final.content.filter((b) => b.type === "text").map((b) => b.text).join(""), calls };
   },
 
+  async threadHelper(client) {
+    // The SDK's own thread helper: create, then continue with a plain turn and a streamed one.
+    const thread = client.beta.messages.thread({ model: MODEL, max_tokens: 1024, system: "Be brief." });
+    const first = await thread.send({ role: "user", content: "What is a monad?" });
+    const second = await thread.stream({ role: "user", content: "And a functor?" }).finalMessage();
+    const third = await thread.send({ role: "user", content: "Thanks" });
+    return { texts: [first, second, third].map((m) => m.content[0].text), ids: [first.id, second.id, third.id] };
+  },
+
+  async threadParse(client) {
+    // A thread created with an output format: every turn parses against it (per-turn formats are not
+    // allowed by the helper's types).
+    const Answer = z.object({ answer: z.string(), confidence: z.number() });
+    const thread = client.beta.messages.thread({
+      model: MODEL, max_tokens: 1024, output_config: { format: zodOutputFormat(Answer) },
+    });
+    const first = await thread.parse({ role: "user", content: "Capital of Peru?" });
+    const second = await thread.parse({ role: "user", content: "And of Chile?" });
+    return {
+      parsed: [first.parsed_output, second.parsed_output],
+      valid: [first, second].every((m) => Answer.safeParse(m.parsed_output).success),
+    };
+  },
+
   async parseZod(client) {
     const Person = z.object({ name: z.string(), age: z.number().int(), tags: z.array(z.string()) });
     const message = await client.messages.parse({
