@@ -174,3 +174,13 @@ def test_new_episodes_does_not_forward_a_recorded_refusal_again(cassette: Path) 
                 assert ask(recorder.url, MODEL, max_tokens=10**9).status_code == 400
         assert len(upstream.requests) == 1
     assert len(Cassette.load(cassette)) == 1
+
+
+def test_a_refused_request_with_the_upstream_unreachable_gets_the_double_s_answer(cassette: Path) -> None:
+    with MockClaude() as gone:
+        url = gone.url
+    with MockClaude(cassette=cassette, record_mode="all", upstream=url, strict_models=True) as recorder:
+        r = ask(recorder.url, FUTURE)
+        assert r.status_code == 404 and r.json()["error"]["message"] == f"model: {FUTURE}"
+        assert any(n.startswith("upstream unreachable") for n in recorder.requests[-1].notes)
+        assert ask(recorder.url, MODEL).status_code == 502  # an accepted request still says so
