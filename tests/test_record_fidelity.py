@@ -184,3 +184,22 @@ def test_a_refused_request_with_the_upstream_unreachable_gets_the_double_s_answe
         assert r.status_code == 404 and r.json()["error"]["message"] == f"model: {FUTURE}"
         assert any(n.startswith("upstream unreachable") for n in recorder.requests[-1].notes)
         assert ask(recorder.url, MODEL).status_code == 502  # an accepted request still says so
+
+
+def test_verdicts() -> None:
+    from mockclaude.cassette.fidelity import describe, verdict
+    from mockclaude.errors import ApiError, invalid
+
+    assert verdict(None, 200, {}) is None and verdict(None, 429, {}) is None and verdict(None, 529, {}) is None
+    lost = {
+        "type": "error",
+        "error": {"type": "not_found_error", "message": "gone", "details": {"error_code": "thread_not_found"}},
+    }
+    assert verdict(None, 404, lost) is None  # the upstream's thread state, not a rule
+    same = ApiError(404, "gone", type="not_found_error")
+    assert verdict(same, 404, lost) is None
+    worded = verdict(invalid("ours"), 400, {"error": {"type": "invalid_request_error", "message": "theirs"}})
+    assert worded is not None and describe(worded) == (
+        "the double would have said 400 invalid_request_error: ours, "
+        "the real API said 400 invalid_request_error: theirs"
+    )
