@@ -36,6 +36,7 @@ class Settings:
     cassette: str | Path | None = None
     record_mode: str = "none"
     upstream: str | None = None  # None: https://api.anthropic.com when recording
+    upstream_proxy: str | None = None  # None: HTTPS_PROXY & co. from the environment; "none": never
     match_on: tuple[str, ...] | None = None  # None: the cassette module's default matchers
     ignore_fields: tuple[str, ...] = ()  # extra body fields the matcher ignores
     replay_speed: float = 0.0  # 0: no delays; 1: recorded pace; 2: twice as fast
@@ -57,6 +58,10 @@ class Settings:
             )
         if self.replay_speed < 0:
             raise ConfigError("replay_speed must be >= 0 (0 replays without delays)")
+        if self.upstream_proxy is not None:
+            from .upstream_proxy import check_proxy_url
+
+            check_proxy_url(self.upstream_proxy)
         if self.record_mode != "none" and self.cassette is None:
             raise ConfigError(f"record_mode {self.record_mode!r} needs a cassette path to write to")
 
