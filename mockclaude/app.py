@@ -248,6 +248,7 @@ class MockClaudeApp:
             signer=self.signer,
             strict_models=self.settings.strict_models,
             endpoint=ex.endpoint,
+            betas=meta.betas,
         )
         ex.stream = bool(getattr(ex.valid, "stream", False))
 
@@ -433,7 +434,12 @@ class MockClaudeApp:
                 limit = int(limit_raw)
             except ValueError:
                 raise invalid("limit: Input should be a valid integer, unable to parse string as an integer") from None
-            page = model_registry.list_models_page(after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit)
+            # The SDK sends a list as repeated `lifecycle[]=…` (Stainless' default) or `lifecycle=…`.
+            wanted = q.getlist("lifecycle") + q.getlist("lifecycle[]")
+            page = model_registry.list_models_page(
+                after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit,
+                lifecycle=[v for item in wanted for v in item.split(",") if v] or None,
+            )
             return 200, {}, dumps(page)
 
         return await self.answer_plain(request, produce, source="models")

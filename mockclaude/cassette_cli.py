@@ -184,8 +184,10 @@ def lint_cassette(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> list[str
         if endpoint is not None and it.request.method == "POST":
             version = it.request.headers.get("anthropic-version", "2023-06-01")
             try:
+                betas = [f.strip() for f in it.request.headers.get("anthropic-beta", "").split(",") if f.strip()]
                 protocol.validate_messages(
-                    it.request.body, version=version, signer=signer, strict_models=False, endpoint=endpoint
+                    it.request.body, version=version, signer=signer, strict_models=False, endpoint=endpoint,
+                    betas=betas,
                 )
             except ApiError as err:
                 problems.append(
