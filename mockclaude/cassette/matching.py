@@ -258,6 +258,14 @@ class Index:
             return positions[n], len(positions)
         return (positions[-1] if repeat else None), len(positions)
 
+    def peek(self, req: RequestView, *, repeat: bool) -> int | None:
+        """The position :meth:`next` would return for ``req``, without playing it."""
+        positions = self._by_key.get(self.matcher.key(req))
+        if not positions:
+            return None
+        n = self._played.get(self.matcher.key(req), 0)
+        return positions[n] if n < len(positions) else (positions[-1] if repeat else None)
+
     def closest(self, req: RequestView, limit: int = 3) -> list[Candidate]:
         """The recorded interactions nearest to ``req``: fewest failed matchers, then fewest body
         fields that differ, then most recent."""
