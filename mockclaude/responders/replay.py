@@ -137,6 +137,7 @@ class ReplayResponder:
                 log.exception("mockclaude: on_unmatched hook failed")
         if exchange.entry is not None:
             exchange.entry.notes.append("unmatched: " + str(err).splitlines()[0])
+        log.warning("%s (%s)", str(err).split(". closest recorded: ")[0], exchange.request_id)
         body = ApiError(UNMATCHED_STATUS, str(err), type="invalid_request_error").body(exchange.request_id)
         return Answer(
             status=UNMATCHED_STATUS,

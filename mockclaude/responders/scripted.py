@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -48,6 +49,7 @@ _ERROR_MESSAGES = {
     404: "Not found",
 }
 _MISSING = object()
+log = logging.getLogger("mockclaude")
 
 
 # --- what a condition looks at -------------------------------------------------------------------
@@ -637,6 +639,7 @@ class Script:
             text = f"mockclaude: {label} does not fit this request: {why}"
             with self._lock:
                 self.errors.append(text)
+            log.warning("%s (%s)", text, ex.request_id)
             if ex.entry is not None:
                 ex.entry.notes.append(text)
             body = ApiError(400, text, type="invalid_request_error").body(ex.request_id)
