@@ -163,5 +163,9 @@ class ReplayResponder:
             lines.append(reason)
         if closest:
             lines.append("closest recorded: " + "; ".join(c.describe() for c in closest))
+            lines.append(
+                "to record it: record mode new_episodes (--record-mode / --mockclaude-record-mode new_episodes); "
+                "to match without a field: --ignore-field NAME (ignore_fields=[...])"
+            )
         request = {"method": req.method, "path": req.path, "query": req.query, "body": req.body}
         return UnmatchedRequestError(". ".join(lines), request=request, closest=closest)
