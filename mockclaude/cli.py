@@ -41,8 +41,20 @@ fault specs (--fault, the x-mockclaude-fault header, POST /_mockclaude/faults):
     stream=true|false  endpoint=messages|count_tokens  model=GLOB   which requests it applies to
   e.g. --fault 429:times=2:retry-after-ms=200 --fault cut-stream:after=3:model=claude-haiku-*
 rate limits (--rate-limit): rpm=N,tpm=N,itpm=N,otpm=N per API key; 429 + anthropic-ratelimit-* headers
-  see docs/faults.md for the details.
+  details: {faults_doc}
 """
+
+
+def docs_path(name: str) -> str:
+    """Where a documentation file is on this machine: the copy installed with the package, or the
+    source tree's ``docs/`` (an editable install)."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "docs" / name, here.parent / "docs" / name):
+        if candidate.is_file():
+            return str(candidate)
+    return f"docs/{name} in the mockclaude sources"
 
 
 def _serve_parser(sub: Any) -> argparse.ArgumentParser:
@@ -50,7 +62,7 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "serve",
         help="serve the Messages API double",
         description="Serve POST /v1/messages (and count_tokens, models) as the real API would.",
-        epilog=FAULT_HELP,
+        epilog=FAULT_HELP.replace("{faults_doc}", docs_path("faults.md")),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1: loopback only)")
@@ -70,7 +82,7 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
     )
     p.add_argument(
-        "--responses", metavar="FILE", default=None, help="scripted answers, a YAML or JSON file (see docs/pytest.md)"
+        "--responses", metavar="FILE", default=None, help=f"scripted answers, a YAML or JSON file (format: 'Scripted answers' in {docs_path('pytest.md')})"
     )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
     p.add_argument("--log-level", default=None, help=f"log level: {', '.join(LOG_LEVELS)} (default warning)")
