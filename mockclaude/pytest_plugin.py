@@ -21,8 +21,10 @@ Precedence, highest first (for every Settings keyword)::
 
     marker keyword  >  command-line option  >  MOCKCLAUDE_* variable  >  default
 
-``--mockclaude-record-mode`` (default ``none``: CI never records by accident) and
-``--mockclaude-upstream`` are the command-line options. ``MOCKCLAUDE_CASSETTE`` is ignored by the
+``--mockclaude-record-mode`` (default ``none``) and ``--mockclaude-upstream`` are the command-line
+options. CI never records by accident: ``--mockclaude-record-mode=none`` given explicitly, or (no
+record mode on the command line) ``MOCKCLAUDE_RECORD_MODE=none`` or a ``CI`` variable, blocks
+recording whatever a marker says (:func:`recording_lock`). ``MOCKCLAUDE_CASSETTE`` is ignored by the
 plugin: a cassette belongs to a test.
 
 Cassettes
@@ -49,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .server import MockClaude
     from .testing import MockClaudeFixture
 
-__all__ = ["DUMMY_API_KEY", "default_cassette_path", "settings_for"]
+__all__ = ["DUMMY_API_KEY", "default_cassette_path", "recording_lock", "settings_for"]
 
 MARKER = "mockclaude"
 PLUGIN_KEYWORDS = frozenset({"allow_errors"})  # marker keywords that are the plugin's, not Settings'
@@ -90,9 +92,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     mode = config.getoption("mockclaude_record_mode", None)
     upstream = config.getoption("mockclaude_upstream", None)
+    lock = recording_lock(config)
+    blocked = f"; recording blocked by {lock}" if lock and mode is None else ""
     if mode is None and upstream is None:
-        return None
-    return f"mockclaude: record mode {mode or '(env/default)'}, upstream {upstream or '(env/default)'}"
+        return f"mockclaude: recording blocked by {lock}" if lock else None
+    return f"mockclaude: record mode {mode or '(env/default)'}, upstream {upstream or '(env/default)'}{blocked}"
 
 
 _FALSY = ("", "0", "false", "no", "off")
