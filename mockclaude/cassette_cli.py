@@ -3,6 +3,7 @@
 mockclaude cassette ls cassettes/tool_loop.yaml
 mockclaude cassette show cassettes/tool_loop.yaml 2          # events and the accumulated message
 mockclaude cassette lint cassettes/*.yaml                    # exit 1 on any problem; lists disagreements
+mockclaude cassette lint --fix recorded.yaml                 # drop a torn last record, compact
 mockclaude cassette redact recorded.yaml --header x-trace-id # scrub secrets in place (atomic)
 mockclaude cassette import-vcr vcr/test_chat.yaml cassettes/chat.yaml
 """
@@ -15,6 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from .cassette import Cassette, Interaction, remember_signatures
@@ -254,11 +256,35 @@ def lint_report(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> tuple[list
     return problems, disagreements
 
 
+def fix_cassette(path: str) -> str | None:
+    """Repair what a recorder can leave behind: drop a torn last record and compact an appended file
+    into the one-document form (atomically). Returns what was done, or None (nothing to fix)."""
+    from .cassette.format import read_bytes
+
+    p = Path(path)
+    text = read_bytes(p, "cassette file")
+    cassette = Cassette.from_text(text, path=p, keep_torn=True)
+    if not cassette.appended:
+        return None  # a one-document file is left as written (comments and all)
+    write_atomic(p, cassette.dumps())
+    if cassette.torn_at is not None:
+        return f"torn last record removed, {len(cassette)} interaction(s) kept"
+    return f"compacted ({len(cassette)} interaction(s))"
+
+
 def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
     redact = (*DEFAULT_REDACT, *args.header)
     total = 0
     found: list[str] = []
     for path in args.paths:
+        if args.fix:
+            try:
+                done = fix_cassette(path)
+            except CassetteError as err:
+                done = None
+                print(f"{path}: cannot fix: {err}", file=out)
+            if done:
+                print(f"{path}: fixed: {done}", file=out)
         problems, disagreements = lint_report(path, redact)
         total += len(problems)
         found.extend(disagreements)
@@ -341,6 +367,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("lint", help="check format, redaction, requests and streams; exit 1 on problems")
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--header", action="append", default=[], help="another header that must be redacted")
+    s.add_argument(
+        "--fix", action="store_true", help="drop a torn last record (a killed recorder) and compact appended records"
+    )
     s.set_defaults(run=cmd_lint)
     s = sub.add_parser("redact", help="scrub secrets from cassettes, in place (atomic)")
     s.add_argument("paths", nargs="+", metavar="PATH")

@@ -36,6 +36,7 @@ class Settings:
     cassette: str | Path | None = None
     record_mode: str = "none"
     upstream: str | None = None  # None: https://api.anthropic.com when recording
+    upstream_proxy: str | None = None  # None: HTTPS_PROXY & co. from the environment; "none": never
     match_on: tuple[str, ...] | None = None  # None: the cassette module's default matchers
     ignore_fields: tuple[str, ...] = ()  # extra body fields the matcher ignores
     replay_speed: float = 0.0  # 0: no delays; 1: recorded pace; 2: twice as fast
@@ -140,6 +141,13 @@ def _ignore_fields(value: Any) -> None:
             )
 
 
+def _upstream_proxy(value: Any) -> None:
+    if value is not None:
+        from .upstream_proxy import check_proxy_url
+
+        check_proxy_url(value)
+
+
 CHECKS: dict[str, Any] = {
     "record_mode": _record_mode,
     "replay_speed": _at_least("replay_speed", 0, " (0 replays without delays)"),
@@ -148,6 +156,7 @@ CHECKS: dict[str, Any] = {
     "journal_size": _at_least("journal_size", 1),
     "match_on": _match_on,
     "ignore_fields": _ignore_fields,
+    "upstream_proxy": _upstream_proxy,
 }
 
 
