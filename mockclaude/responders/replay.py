@@ -152,6 +152,7 @@ class ReplayResponder:
                 log.exception("mockclaude: on_unmatched hook failed")
         if exchange.entry is not None:
             exchange.entry.notes.append("unmatched: " + str(err).splitlines()[0])
+        log.warning("%s (%s)", str(err).split(". closest recorded: ")[0], exchange.request_id)
         body = ApiError(UNMATCHED_STATUS, str(err), type="invalid_request_error").body(exchange.request_id)
         return Answer(
             status=UNMATCHED_STATUS,
@@ -199,5 +200,9 @@ class ReplayResponder:
             lines.append(reason)
         if closest:
             lines.append("closest recorded: " + "; ".join(c.describe() for c in closest))
+            lines.append(
+                "to record it: record mode new_episodes (--record-mode / --mockclaude-record-mode new_episodes); "
+                "to match without a field: --ignore-field NAME (ignore_fields=[...])"
+            )
         request = {"method": req.method, "path": req.path, "query": req.query, "body": req.body}
         return UnmatchedRequestError(". ".join(lines), request=request, closest=closest)
