@@ -74,6 +74,12 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
     )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
+    p.add_argument("--admin-key", help="key the /_mockclaude/* routes require (default: the --api-key, if any)")
+    p.add_argument("--no-admin", action="store_true", help="do not serve the /_mockclaude/* routes (journal, reset, faults)")
+    p.add_argument(
+        "--allowed-host", action="append", default=[], metavar="NAME",
+        help="a Host name the admin routes accept beside loopback and the bound address (repeatable; '*': any)",
+    )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", help="log every request (slower)")
     parser: argparse.ArgumentParser = p
@@ -96,6 +102,9 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "faults": tuple(args.fault) or None,
         "rate_limits": args.rate_limit,
         "cache_min_tokens": args.cache_min_tokens,
+        "admin_key": args.admin_key,
+        "admin": False if args.no_admin else None,
+        "allowed_hosts": tuple(args.allowed_host) or None,
     }
     return Settings.from_env(**options)
 
@@ -120,7 +129,16 @@ def serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"mockclaude listening on http://{host}:{port}", flush=True)
+    from .admin import exposure_warning
+
+    warning = exposure_warning(args.host, settings)
+    if warning:
+        print(f"mockclaude: warning: {warning}", file=sys.stderr, flush=True)
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level, access_log=args.access_log))
+    if args.access_log:
+        from .access_log import install
+
+        install()  # after uvicorn has configured its loggers
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal against the handler
     # that was in place before it started: make that one end the process with status 0.

@@ -32,6 +32,10 @@ class Settings:
     signing_key: str | None = None  # thinking signatures; None: $MOCKCLAUDE_SIGNING_KEY or the built-in key
     cache_min_tokens: int = 0  # minimum cacheable prefix for prompt-cache accounting
     max_body_bytes: int = 32 * 1024 * 1024  # over this: the edge's 413
+    # --- the /_mockclaude/* admin routes (see admin.py)
+    admin: bool = True  # False (--no-admin): the routes are not served
+    admin_key: str | None = None  # required on them; None: api_key is (when set)
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted beside loopback and the server's address
     # --- cassettes
     cassette: str | Path | None = None
     record_mode: str = "none"
@@ -76,7 +80,7 @@ class Settings:
             kwargs.get("faults") is not None and not isinstance(kwargs["faults"], (list, tuple))
         ):
             kwargs["faults"] = (kwargs["faults"],)
-        for key in ("faults", "match_on", "ignore_fields", "redact_headers"):
+        for key in ("faults", "match_on", "ignore_fields", "redact_headers", "allowed_hosts"):
             if isinstance(kwargs.get(key), list):
                 kwargs[key] = tuple(kwargs[key])
         return cls(**kwargs)
@@ -106,7 +110,7 @@ def env_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def _parse_env(name: str, raw: str) -> Any:
-    if name in ("strict_models", "strict_betas", "allow_playback_repeats"):
+    if name in ("strict_models", "strict_betas", "allow_playback_repeats", "admin"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if name in ("cache_min_tokens", "max_body_bytes", "journal_size"):
         return int(raw)
@@ -114,6 +118,6 @@ def _parse_env(name: str, raw: str) -> Any:
         return float(raw)
     if name in ("faults",):
         return tuple(s for s in raw.split(";") if s.strip())
-    if name in ("match_on", "ignore_fields", "redact_headers"):
+    if name in ("match_on", "ignore_fields", "redact_headers", "allowed_hosts"):
         return tuple(s.strip() for s in raw.split(",") if s.strip())
     return raw
