@@ -74,6 +74,11 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
     )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
+    p.add_argument("--max-header-bytes", type=int, default=None, help="request head size limit (default 131072) -> 431")
+    p.add_argument("--max-headers", type=int, default=None, help="header count limit (default 256) -> 431")
+    p.add_argument("--header-timeout", type=float, default=None, help="seconds for a request's headers (default 10)")
+    p.add_argument("--body-timeout", type=float, default=None, help="seconds for a request's body (default 120)")
+    p.add_argument("--max-connections", type=int, default=None, help="concurrent connections (default 1024) -> 503")
     p.add_argument("--admin-key", help="key the /_mockclaude/* routes require (default: the --api-key, if any)")
     p.add_argument("--no-admin", action="store_true", help="do not serve the /_mockclaude/* routes (journal, reset, faults)")
     p.add_argument(
@@ -102,6 +107,11 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "faults": tuple(args.fault) or None,
         "rate_limits": args.rate_limit,
         "cache_min_tokens": args.cache_min_tokens,
+        "max_header_bytes": args.max_header_bytes,
+        "max_headers": args.max_headers,
+        "header_timeout": args.header_timeout,
+        "body_timeout": args.body_timeout,
+        "max_connections": args.max_connections,
         "admin_key": args.admin_key,
         "admin": False if args.no_admin else None,
         "allowed_hosts": tuple(args.allowed_host) or None,

@@ -32,6 +32,12 @@ class Settings:
     signing_key: str | None = None  # thinking signatures; None: $MOCKCLAUDE_SIGNING_KEY or the built-in key
     cache_min_tokens: int = 0  # minimum cacheable prefix for prompt-cache accounting
     max_body_bytes: int = 32 * 1024 * 1024  # over this: the edge's 413
+    # --- connection bounds (see limits.py; None: its defaults)
+    max_header_bytes: int | None = None  # request line + headers (default 128 KiB) -> 431
+    max_headers: int | None = None  # header fields (default 256) -> 431
+    header_timeout: float | None = None  # seconds for a complete request head (default 10) -> 408
+    body_timeout: float | None = None  # seconds for the whole body after the head (default 120) -> 408
+    max_connections: int | None = None  # concurrent connections (default 1024) -> 503
     # --- the /_mockclaude/* admin routes (see admin.py)
     admin: bool = True  # False (--no-admin): the routes are not served
     admin_key: str | None = None  # required on them; None: api_key is (when set)
@@ -60,6 +66,10 @@ class Settings:
             )
         if self.replay_speed < 0:
             raise ConfigError("replay_speed must be >= 0 (0 replays without delays)")
+        for name in ("max_header_bytes", "max_headers", "header_timeout", "body_timeout", "max_connections"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not value > 0):
+                raise ConfigError(f"{name} must be > 0, got {value!r}")
         if self.upstream_proxy is not None:
             from .upstream_proxy import check_proxy_url
 
@@ -112,9 +122,9 @@ def env_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 def _parse_env(name: str, raw: str) -> Any:
     if name in ("strict_models", "strict_betas", "allow_playback_repeats", "admin"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if name in ("cache_min_tokens", "max_body_bytes", "journal_size"):
+    if name in ("cache_min_tokens", "max_body_bytes", "journal_size", "max_header_bytes", "max_headers", "max_connections"):
         return int(raw)
-    if name == "replay_speed":
+    if name in ("replay_speed", "header_timeout", "body_timeout"):
         return float(raw)
     if name in ("faults",):
         return tuple(s for s in raw.split(";") if s.strip())
