@@ -2,6 +2,7 @@
 
     mockclaude serve [--host H] [--port N] [--api-key KEY] [--cassette PATH] [--record-mode M] ...
     mockclaude cassette ls|show|lint|redact|import-vcr ...
+    mockclaude conformance --client CMD [--cases GLOB] [--seed S] [--report DIR] ...
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
     )
+    p.add_argument(
+        "--responses", metavar="FILE", default=None, help="scripted answers, a YAML or JSON file (see docs/pytest.md)"
+    )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
     p.add_argument("--max-header-bytes", type=int, default=None, help="request head size limit (default 131072) -> 431")
     p.add_argument("--max-headers", type=int, default=None, help="header count limit (default 256) -> 431")
@@ -115,6 +119,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "admin_key": args.admin_key,
         "admin": False if args.no_admin else None,
         "allowed_hosts": tuple(args.allowed_host) or None,
+        "responses": args.responses,
     }
     return Settings.from_env(**options)
 
@@ -178,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cassette_cli import main as cassette_main
 
         return int(cassette_main(argv[1:]) or 0)
+    if argv and argv[0] == "conformance":
+        from .conformance.cli import main as conformance_main  # needs the [conformance] extra (hypothesis)
+
+        return conformance_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="mockclaude",
         description="A record-and-replay test double of the Claude Messages API: serve it, manage its cassettes.",
@@ -188,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(sub)
     sub.add_parser("cassette", help="list, show, lint, redact or import cassettes (see: mockclaude cassette -h)")
+    sub.add_parser("conformance", help="judge a Claude client against generated cases (see: mockclaude conformance -h)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)

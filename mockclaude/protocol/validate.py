@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import invalid
 from ..signatures import Signer
 from . import rules
+from .betas import split_beta_fields
 from .models import ModelInfo
 from .schema import ENDPOINTS, shape_error
 from .versions import KNOWN_VERSIONS
@@ -37,6 +39,9 @@ class ValidRequest:
     stream: bool
     stop_sequences: list[str]
     endpoint: str = "messages"
+    # The structured-output format the answer must follow: ``output_config.format`` or, under the
+    # structured-outputs beta, ``output_format`` (both ``{"type": "json_schema", "schema": …}``).
+    output_format: dict[str, Any] | None = None
 
 
 def _thinking(value: Any) -> dict[str, Any] | None:
@@ -61,11 +66,13 @@ def validate_messages(
     signer: Signer,
     strict_models: bool = False,
     endpoint: str = "messages",
+    betas: Iterable[str] = (),
 ) -> ValidRequest:
     """Validate a parsed body for ``POST /v1/messages`` (or ``/v1/messages/count_tokens``).
 
     Raises :class:`~mockclaude.errors.ApiError` — 400 for a malformed request, 404 for an unknown
-    model — with the real API's wording; anything else escaping is a bug.
+    model — with the real API's wording; anything else escaping is a bug. ``betas``: the request's
+    ``anthropic-beta`` flags, which admit the fields of :mod:`.betas`.
     """
     if endpoint not in ENDPOINTS:
         raise ValueError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
@@ -73,6 +80,8 @@ def validate_messages(
         raise invalid(f'anthropic-version: "{version}" is not a valid version')
     if not isinstance(body, dict):
         raise invalid("Input should be a valid dictionary")
+    sent = body
+    body, admitted = split_beta_fields(body, betas, version=version, endpoint=endpoint)
     try:
         rules.check_before_schema(body, version, endpoint)
         error = shape_error(body, version, endpoint)
@@ -90,8 +99,10 @@ def validate_messages(
         system_blocks = [{"type": "text", "text": system}] if system else []
     else:
         system_blocks = list(system or [])
+    config = body.get("output_config")
+    output_format = config.get("format") if isinstance(config, dict) else None
     return ValidRequest(
-        body=body,
+        body=sent,
         version=version,
         model_id=model_id,
         model=info,
@@ -104,4 +115,5 @@ def validate_messages(
         stream=bool(body.get("stream", False)),
         stop_sequences=list(body.get("stop_sequences") or []),
         endpoint=endpoint,
+        output_format=output_format or admitted.get("output_format"),
     )
