@@ -233,7 +233,7 @@ def test_from_the_marker(user: pytest.Pytester) -> None:
             pass
     ''')
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*responses[[]0[]]: unknown key(s) txt; valid: text, tool_use*"])
+    result.stdout.fnmatch_lines(["*responses[[]0[]]: unknown key(s) txt; valid: text, json, tool_use*"])
 
 
 def test_structured_output_answer(user: pytest.Pytester) -> None:
