@@ -187,7 +187,7 @@ def lint_cassette(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> list[str
 
 
 def _judge_request(
-    it: Interaction, endpoint: str, signer: Any, threads: ThreadStore
+    it: Interaction, endpoint: str, signer: Any, threads: ThreadStore, strict_models: bool = False
 ) -> tuple[ApiError | None, ThreadTurn | None]:
     """What the double says of a recorded request (None: accepted), message threads rebuilt from the
     interactions before it."""
@@ -202,7 +202,7 @@ def _judge_request(
             body, turn = threads.begin(body, betas)
         try:
             valid = protocol.validate_messages(
-                body, version=version, signer=signer, strict_models=False, endpoint=endpoint, betas=betas
+                body, version=version, signer=signer, strict_models=strict_models, endpoint=endpoint, betas=betas
             )
         except ApiError as err:
             raise err if turn is None else turn.remap(err) from None
@@ -213,7 +213,9 @@ def _judge_request(
     return None, turn
 
 
-def lint_report(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> tuple[list[str], list[str]]:
+def lint_report(
+    path: str, redact: Sequence[str] = DEFAULT_REDACT, *, strict_models: bool = False
+) -> tuple[list[str], list[str]]:
     """(problems, disagreements) of a cassette file. A disagreement is an interaction recorded although
     the double refused it (record mode forwards such requests): one line each saying what the double
     says of it now and what the real API said. Disagreements are findings about the double, not
@@ -234,14 +236,13 @@ def lint_report(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> tuple[list
         problems.extend(f"{here}: {p}" for p in find_secrets(it, redact))
         endpoint = _ENDPOINTS.get(it.request.path)
         if endpoint is not None and it.request.method == "POST":
-            refusal, turn = _judge_request(it, endpoint, signer, threads)
+            refusal, turn = _judge_request(it, endpoint, signer, threads, strict_models)
             r = it.response
             if turn is not None:
                 threads.settle(turn, r.message() if r.status == 200 else None)
             now = verdict(refusal, r.status, r.body if r.events is None else r.message())
             if it.disagreement is not None:
-                # As recorded (the recording double's options, e.g. strict_models, are not known here),
-                # and whether this double, as linted, still disagrees.
+                # As recorded, and whether the double as linted (--strict-models or not) still disagrees.
                 line = f"{here}: {describe(it.disagreement)}"
                 disagreements.append(line + ("" if now is not None else " (resolved: the double now agrees)"))
             elif refusal is not None and now is not None:  # a recorded refusal the double agrees with is fine
@@ -285,7 +286,7 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"{path}: cannot fix: {err}", file=out)
             if done:
                 print(f"{path}: fixed: {done}", file=out)
-        problems, disagreements = lint_report(path, redact)
+        problems, disagreements = lint_report(path, redact, strict_models=args.strict_models)
         total += len(problems)
         found.extend(disagreements)
         for p in problems:
@@ -367,6 +368,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("lint", help="check format, redaction, requests and streams; exit 1 on problems")
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--header", action="append", default=[], help="another header that must be redacted")
+    s.add_argument("--strict-models", action="store_true", help="judge requests as `serve --strict-models` does")
     s.add_argument(
         "--fix", action="store_true", help="drop a torn last record (a killed recorder) and compact appended records"
     )
