@@ -30,9 +30,12 @@ _T_RETRY = ("The tutorial's back-off: 1 s, 2 s, 4 s… on 429, 500 and 529 only 
 _LC_COERCED = ("Without tools, documents or thinking in the request, ChatAnthropic's stream coerces the content to "
                "one string (`coerce_content_to_string` in `langchain_anthropic/chat_models.py`): several text "
                "blocks come back as one block holding their joined text.")
+_LC_BLANK_TEXT = ("When an AIMessage goes back, empty and whitespace-only text blocks are dropped (`if text.strip():` "
+                  "in `_format_messages`, citing anthropic-sdk-python#461; Python's `strip` also takes U+0085 and "
+                  "U+2028), so the assistant turn is not sent unchanged.")
 _LC_STREAM_USAGE = ("A streamed AIMessage's `usage_metadata` comes from `message_delta` alone (its `message_start` "
                     "branch says \"don't include usage_metadata yet\"), so when `message_delta` carries only "
-                    "`output_tokens` the input tokens are reported as 0; `usage_metadata` has no `service_tier`.")
+                    "`output_tokens` the input tokens are reported as 0.")
 
 _LC_METADATA = ("The request's `metadata` never reaches the API: ChatAnthropic has a `metadata` field of its own "
                 "(LangChain's run metadata), so `model_kwargs={\"metadata\": …}` is moved into it by langchain_core's "
@@ -40,9 +43,7 @@ _LC_METADATA = ("The request's `metadata` never reaches the API: ChatAnthropic h
 
 _PA_SERVICE_TIER = ("pydantic-ai keeps usage as integer counts (`extract_usage_details` in "
                     "`pydantic_ai/models/anthropic/_response.py` keeps `int` fields only), so the string "
-                    "`service_tier` is lost; every token count matches. The suite's usage cases compare all of "
-                    "usage, so this one lost field fails each of them (reported to the engine's owner as a policy "
-                    "question: a lost field deserves its own case).")
+                    "`service_tier` is lost; every token count matches (the usage MUST cases pass).")
 
 NOTES: dict[tuple[str, str], str] = {
     ("*", "thinking.split-signature"): _SPLIT_SIGNATURE,
@@ -74,6 +75,15 @@ NOTES: dict[tuple[str, str], str] = {
     ("tutorial", "usage.cumulative"): _T_USAGE,
     ("tutorial", "usage.output-only-delta"): _T_USAGE,
     ("tutorial", "usage.null-fields"): _T_USAGE,
+    ("tutorial", "usage.details"): _T_USAGE,
+    ("tutorial", "stream.interleaved-blocks"): ("Robustness tier. `parse_stream` appends every `text_delta` to one "
+                                                "string, so interleaved blocks come out in arrival order."),
+    ("tutorial", "sse.multi-line-data"): (
+        "Each `data: ` line is parsed as JSON on its own; the SSE specification joins an event's `data:` lines "
+        "with a newline first, so an event whose JSON spans two lines is a JSONDecodeError."),
+    ("tutorial", "retry.connection-reset"): (
+        "The tutorial retries by status code only: a connection reset before the answer raises "
+        "`requests.ConnectionError` and is not retried."),
     ("tutorial", "retry.retryable-status"): _T_RETRY + " A 504 is not retried.",
     ("tutorial", "retry.retry-after-ms"): _T_TEXT_ONLY + " (Its fixed waits, 1 s then 2 s, happen to be longer than "
                                           "the `retry-after-ms` sent; the joined text blocks are what fails.)",
@@ -93,24 +103,19 @@ NOTES: dict[tuple[str, str], str] = {
     ("langchain", "usage.output-only-delta"): _LC_STREAM_USAGE,
     ("langchain", "usage.null-fields"): _LC_STREAM_USAGE,
     ("langchain", "usage.absent-delta-usage"): _LC_STREAM_USAGE,
+    ("langchain", "usage.details"): ("A streamed AIMessage's `usage_metadata` (LangChain's own usage shape) has no "
+                                     "`service_tier`: it is lost. `invoke` keeps the raw usage."),
+    ("langchain", "stream.interleaved-blocks"): ("Robustness tier. " + _LC_COERCED + " With two blocks' deltas "
+                                                 "interleaved, the one string holds them in arrival order."),
     ("langchain", "request.body-as-given"): _LC_METADATA,
     ("langchain", "request.loop-body"): _LC_METADATA,
-    ("langchain", "thinking.loop-redacted"): (
-        "When an AIMessage goes back, whitespace-only text blocks are dropped (`if text.strip():` in "
-        "`_format_messages`, citing anthropic-sdk-python#461; Python's `strip` also takes U+0085 and U+2028), so "
-        "the assistant turn is not sent unchanged."),
-    ("langchain", "thinking.loop-signature"): (
-        "When an AIMessage goes back, whitespace-only text blocks are dropped (`if text.strip():` in "
-        "`_format_messages`), so the assistant turn is not sent unchanged."),
-    ("langchain", "tools.echo-assistant"): (
-        "When an AIMessage goes back, whitespace-only text blocks are dropped (`if text.strip():` in "
-        "`_format_messages`), so the assistant turn is not sent unchanged."),
+    ("langchain", "thinking.loop-redacted"): _LC_BLANK_TEXT,
+    ("langchain", "thinking.loop-signature"): _LC_BLANK_TEXT,
+    ("langchain", "tools.echo-assistant"): _LC_BLANK_TEXT,
+    ("langchain", "stream.text"): _LC_COERCED,
     # --- pydantic-ai ---------------------------------------------------------------------------------
     ("pydantic-ai", "stream.stop-sequence"): "`ModelResponse` has no place for `stop_sequence`: it is lost.",
-    ("pydantic-ai", "usage.cumulative"): _PA_SERVICE_TIER,
-    ("pydantic-ai", "usage.output-only-delta"): _PA_SERVICE_TIER,
-    ("pydantic-ai", "usage.null-fields"): _PA_SERVICE_TIER,
-    ("pydantic-ai", "usage.json"): _PA_SERVICE_TIER,
+    ("pydantic-ai", "usage.details"): _PA_SERVICE_TIER,
     ("pydantic-ai", "usage.absent-delta-usage"): (
         "`extract_usage_details` (`pydantic_ai/models/anthropic/_response.py`) reads "
         "`response_usage.output_tokens_details` of every `message_delta`: without `usage` it raises "
@@ -135,8 +140,10 @@ SUMMARIES: dict[str, str] = {
                  "for what a naive client misses. Nearly all of its failures come from four causes: the text-only "
                  "stream parser, the event name never read (so `error` events pass), no tool calls in a streamed "
                  "loop, and a fixed back-off that ignores the retry headers."),
-    "langchain": ("ChatAnthropic through LangChain's public API. Most of its stream failures have one cause, the "
-                  "first below: text blocks joined into one string when the request has no tools or thinking."),
+    "langchain": ("ChatAnthropic through LangChain's public API (`invoke`, `stream`, `bind_tools`, AIMessage + "
+                  "ToolMessage loop). Its MUST failures have three causes: streamed usage taken from `message_delta` "
+                  "alone, blank text blocks dropped when an answer goes back, and the request's `metadata` swallowed "
+                  "by LangChain's own `metadata` field."),
     "pydantic-ai": "`pydantic_ai.direct` for one request, an `Agent` with echo tools and its own loop for tool loops.",
 }
 

@@ -74,6 +74,20 @@ def serve(
         out.flush()
 
 
+def in_process(handle: Callable[[Case], Answer], describe_error: Callable[[BaseException], Answer]) -> Callable[[Case], Answer]:
+    """The adapter as an in-process callable (``mockclaude conformance --client-python FILE:answer``):
+    the same answers as the process, the client's exceptions mapped the same way."""
+
+    def answer(case: Case) -> Answer:
+        try:
+            result = handle(case)
+        except Exception as exc:  # the client's error is the answer
+            result = describe_error(exc)
+        return {"id": case.get("id"), **result}
+
+    return answer
+
+
 def request_without_stream(request: dict[str, Any]) -> dict[str, Any]:
     """The request body minus ``stream`` (for libraries that choose streaming by the method called)."""
     return {k: v for k, v in request.items() if k != "stream"}

@@ -23,6 +23,7 @@ from adapter_protocol import (
     Case,
     echo_result,
     error_answer,
+    in_process,
     message_answer,
     request_without_stream,
     serve,
@@ -104,6 +105,8 @@ def describe_error(exc: BaseException) -> Answer:
         return error_answer(None, None, f"{type(exc).__name__}: {exc}")
     return error_answer(None, None, f"{type(exc).__name__}: {exc}")
 
+
+answer = in_process(handle, describe_error)  # mockclaude conformance --client-python THIS_FILE:answer
 
 if __name__ == "__main__":
     serve(handle, describe_error)

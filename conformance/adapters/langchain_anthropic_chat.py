@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve
+from adapter_protocol import Answer, Case, echo_result, error_answer, in_process, message_answer, serve
 from anthropic_sdk import describe_error
 from langchain_anthropic import ChatAnthropic
 from langchain_core.messages import (
@@ -155,6 +155,8 @@ def handle(case: Case) -> Answer:
         history.append(ai)
         history.extend(ToolMessage(content=echo_result(c["args"]), tool_call_id=c["id"]) for c in ai.tool_calls)
 
+
+answer = in_process(handle, describe_error)  # mockclaude conformance --client-python THIS_FILE:answer
 
 if __name__ == "__main__":
     serve(handle, describe_error)

@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve
+from adapter_protocol import Answer, Case, echo_result, error_answer, in_process, message_answer, serve
 from pydantic_ai import Agent, Tool, capture_run_messages
 from pydantic_ai.capabilities import NativeTool
 from pydantic_ai.direct import model_request, model_request_stream
@@ -272,6 +272,8 @@ def describe_error(exc: BaseException) -> Answer:
         return error_answer(status, type_, message)
     return error_answer(None, None, f"{type(exc).__name__}: {exc}")
 
+
+answer = in_process(handle, describe_error)  # mockclaude conformance --client-python THIS_FILE:answer
 
 if __name__ == "__main__":
     serve(handle, describe_error)

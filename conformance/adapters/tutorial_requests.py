@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import requests
-from adapter_protocol import Answer, Case, echo_result, error_answer, message_answer, serve
+from adapter_protocol import Answer, Case, echo_result, error_answer, in_process, message_answer, serve
 
 RETRIED = (429, 500, 529)  # the tutorial's table: "Wait and retry", "Retry shortly", "Wait longer"
 
@@ -124,6 +124,8 @@ def describe_error(exc: BaseException) -> Answer:
         return error_answer(exc.status, exc.error.get("type"), str(exc.error.get("message", exc)))
     return error_answer(None, None, f"{type(exc).__name__}: {exc}")
 
+
+answer = in_process(handle, describe_error)  # mockclaude conformance --client-python THIS_FILE:answer
 
 if __name__ == "__main__":
     serve(handle, describe_error)
