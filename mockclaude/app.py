@@ -34,6 +34,7 @@ from .ratelimit import ORGANIZATION_ID
 from .responders import Answer
 from .responders.synthetic import PromptCache, SyntheticResponder
 from .signatures import Signer
+from .threads import ThreadStore
 from .sse import Event, StreamError, encode, encode_all, events_from_message, message_from_events
 from .tokens import count_request
 
@@ -66,6 +67,8 @@ class Exchange:
     stream: bool = False
     entry: JournalEntry | None = None
     fault: Any = None  # the injection chosen for this request, if any
+    turn: Any = None  # threads.ThreadTurn of a request with a ``thread`` field
+    refusal: ApiError | None = None  # what the double said no with, when a recording forwards it anyway
 
 
 class _RateLimitHeaders:
@@ -105,6 +108,11 @@ class MockClaudeApp:
         from .batches import BatchStore
 
         self.batches = BatchStore(self)
+        from .responders.scripted import Script
+
+        self.script = Script()  # scripted answers: consulted first (responders/scripted.py)
+        # Message threads live as long as the app (configure keeps them, reset clears them).
+        self.threads = ThreadStore()
         self.configure(settings)
 
     def configure(self, settings: Settings) -> None:
@@ -122,6 +130,7 @@ class MockClaudeApp:
         self.prompt_cache = PromptCache(min_tokens=settings.cache_min_tokens)
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
         self.responders: list[Any] = self._build_responders()
+        self.script.configure(settings.responses)
         self.faults = self._build_faults()
         self.router = Starlette(
             routes=self._routes(),
@@ -154,6 +163,10 @@ class MockClaudeApp:
             Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
         ]
         routes.extend(self.batches.routes())
+        from .responders.script_file import routes as script_routes
+
+        routes.extend(script_routes(self))
+        routes.extend(self.threads.routes())
         routes.extend(self.faults.routes(self))
         return routes
 
@@ -180,12 +193,15 @@ class MockClaudeApp:
             await self.router(scope, receive, send)
 
     def reset(self) -> None:
-        """Forget the journal, the prompt cache, queued faults and batches (cassettes are kept)."""
+        """Forget the journal, the prompt cache, queued faults and batches; rewind cassettes and the
+        configured scripted answers (answers added since are forgotten)."""
         self.journal.clear()
         self.batches.clear()
+        self.threads.clear()
         self.prompt_cache.clear()
         self.faults.clear()
         self.unmatched.clear()
+        self.script.reset()
         for r in self.responders:
             if hasattr(r, "reset"):
                 r.reset()
@@ -232,15 +248,24 @@ class MockClaudeApp:
             request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
         )
         ex.raw = await self._read_body(request)
-        ex.body = protocol.parse_body(ex.raw)
-        ex.valid = protocol.validate_messages(
-            ex.body,
-            version=meta.version,
-            signer=self.signer,
-            strict_models=self.settings.strict_models,
-            endpoint=ex.endpoint,
-            betas=meta.betas,
-        )
+        ex.body = body = protocol.parse_body(ex.raw)
+        if "thread" in body and ex.endpoint == "messages":  # message threads: the whole conversation
+            body, ex.turn = self.threads.begin(body, meta.betas)
+        try:
+            ex.valid = protocol.validate_messages(
+                body,
+                version=meta.version,
+                signer=self.signer,
+                strict_models=self.settings.strict_models,
+                endpoint=ex.endpoint,
+                betas=meta.betas,
+            )
+        except ApiError as err:
+            if ex.turn is None:
+                raise
+            raise ex.turn.remap(err) from None
+        if ex.turn is not None and ex.valid.model is not None:
+            self.threads.check_model(ex.turn, ex.valid.model.id)
         ex.stream = bool(getattr(ex.valid, "stream", False))
 
     async def messages(self, request: Request) -> Response:
@@ -254,13 +279,21 @@ class MockClaudeApp:
     ) -> Response:
         request_id = new_request_id()
         entry: JournalEntry | None = None
+        ex = Exchange(request_id, request, endpoint=endpoint)
         try:
-            ex = Exchange(request_id, request, endpoint=endpoint)
             try:
                 await self._admit(ex)
             except ApiError as err:
                 # The parsed body (if it parsed) is journaled too: a test shows what was rejected.
-                entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
+                entry = ex.entry = self.journal.start(
+                    request_id, request.method, request.scope["path"], request.headers, ex.raw
+                )
+                if isinstance(ex.body, dict) and self.responders:
+                    # A recording forwards it anyway (the real API judges), a replay answers what was
+                    # recorded for it; None: no responder takes refused requests here.
+                    judged = await self._answer_refused(ex, err)
+                    if judged is not None:
+                        return judged
                 entry.source = "error"
                 return self.error_response(err, request_id, entry)
             entry = ex.entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
@@ -287,15 +320,31 @@ class MockClaudeApp:
             if entry is not None:
                 entry.notes.append(f"internal error: {type(exc).__name__}: {exc}")
             return self.error_response(ApiError(500, "Internal server error"), request_id, entry)
+        finally:
+            self.threads.abandon(ex.turn)  # a no-op once settled (a live stream settles at its end)
 
-    async def _answer_messages(self, ex: Exchange) -> Response:
-        answer: Answer | None = None
+    async def _answer_refused(self, ex: Exchange, err: ApiError) -> Response | None:
+        ex.refusal = err
+        ex.stream = ex.body.get("stream") is True
         for responder in self.responders:
             answer = await responder.respond(ex)
             if answer is not None:
-                break
+                if ex.turn is not None:
+                    self.threads.settle_answer(ex.turn, answer)
+                return self.render(ex, answer)
+        return None
+
+    async def _answer_messages(self, ex: Exchange) -> Response:
+        answer: Answer | None = self.script.answer(ex, self) if self.script else None
+        if answer is None:
+            for responder in self.responders:
+                answer = await responder.respond(ex)
+                if answer is not None:
+                    break
         if answer is None:
             answer = Answer(body=self.synthetic.message(ex.valid, ex.raw))
+        if ex.turn is not None:
+            self.threads.settle_answer(ex.turn, answer)
         return self.render(ex, answer)
 
     async def _answer_count_tokens(self, ex: Exchange) -> Response:

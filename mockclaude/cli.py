@@ -68,6 +68,9 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
     )
+    p.add_argument(
+        "--responses", metavar="FILE", default=None, help="scripted answers, a YAML or JSON file (see docs/pytest.md)"
+    )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", help="log every request (slower)")
@@ -90,6 +93,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "faults": tuple(args.fault) or None,
         "rate_limits": args.rate_limit,
         "cache_min_tokens": args.cache_min_tokens,
+        "responses": args.responses,
     }
     return Settings.from_env(**options)
 

@@ -44,6 +44,8 @@ class Settings:
     # --- faults
     faults: tuple[Any, ...] = ()  # fault specs (str) or Fault values
     rate_limits: Any = None  # requests/tokens per minute emulation (see faults)
+    # --- scripted answers (responders/scripted.py): a list of answers, or a YAML/JSON file of them
+    responses: tuple[Any, ...] = ()
     # --- housekeeping
     journal_size: int = 10_000
     extra: dict[str, Any] = field(default_factory=dict)
@@ -74,6 +76,13 @@ class Settings:
         for key in ("faults", "match_on", "ignore_fields", "redact_headers"):
             if isinstance(kwargs.get(key), list):
                 kwargs[key] = tuple(kwargs[key])
+        if kwargs.get("responses"):
+            # Parsed (and a file read) here, so a malformed answer is refused before anything starts.
+            from .responders.scripted import coerce_replies
+
+            kwargs["responses"] = coerce_replies(kwargs["responses"])
+        elif "responses" in kwargs:
+            kwargs["responses"] = ()
         return cls(**kwargs)
 
     @classmethod

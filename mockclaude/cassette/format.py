@@ -243,6 +243,9 @@ class Interaction:
     request: RecordedRequest
     response: RecordedResponse
     recorded_at: str | None = None
+    # Recorded although the double refused it: {"double": {status, type, message}, "upstream": {...}}
+    # (see mockclaude.cassette.fidelity). A replay answers what was recorded for such a request.
+    disagreement: dict[str, Any] | None = None
 
     # --- to and from the YAML document --------------------------------------------------------
 
@@ -278,6 +281,8 @@ class Interaction:
             doc["recorded_at"] = self.recorded_at
         doc["request"] = req
         doc["response"] = resp
+        if self.disagreement is not None:
+            doc["disagreement"] = self.disagreement
         return doc
 
     @classmethod
@@ -320,7 +325,15 @@ class Interaction:
         recorded_at = d.get("recorded_at")
         if isinstance(recorded_at, datetime):  # a hand-written unquoted timestamp
             recorded_at = recorded_at.isoformat()
-        return cls(request, response, recorded_at=None if recorded_at is None else str(recorded_at))
+        disagreement = d.get("disagreement")
+        if disagreement is not None:
+            disagreement = _json_value(_mapping(disagreement, f"{where}.disagreement"), f"{where}.disagreement")
+        return cls(
+            request,
+            response,
+            recorded_at=None if recorded_at is None else str(recorded_at),
+            disagreement=disagreement,
+        )
 
 
 def _raw_doc(raw: bytes) -> dict[str, str]:

@@ -97,12 +97,31 @@ class ReplayResponder:
         self.index.rewind()
         self.unmatched.clear()
 
+    def unused(self) -> list[str]:
+        """The interactions not played since the last rewind, described (``#2 POST /v1/messages (model …)``)."""
+        out = []
+        for pos in self.index.unplayed():
+            req = self.index.interactions[pos].request
+            model = req.body.get("model") if isinstance(req.body, dict) else None
+            out.append(f"#{pos} {req.method} {req.path}" + (f" (model {model})" if model else ""))
+        return out
+
     async def respond(self, exchange: Any) -> Answer | None:
         req = request_view(exchange)
+        if getattr(exchange, "refusal", None) is not None:
+            # The double refused it: only an interaction recorded as a disagreement overrides that.
+            pos = self.index.peek(req, repeat=self.allow_repeats)
+            if pos is None or self.index.interactions[pos].disagreement is None:
+                return None
         pos, matching = self.index.next(req, repeat=self.allow_repeats)
         if pos is not None:
             if exchange.entry is not None:
                 exchange.entry.notes.append(f"replayed interaction #{pos} of {self.cassette.path}")
+                if getattr(exchange, "refusal", None) is not None:
+                    exchange.entry.notes.append(
+                        "the double refuses this request, the real API did not: answered as recorded"
+                    )
+                    exchange.entry.disagreement = self.index.interactions[pos].disagreement
             return answer_from(self.index.interactions[pos], stream=exchange.stream)
         if self.fallthrough:
             return None

@@ -29,7 +29,18 @@ from ..signatures import Signer
 from ..tokens import count_blocks, count_request, count_text, tool_tokens
 from .jsonschema_gen import instance_for_schema
 
-__all__ = ["PromptCache", "SyntheticResponder", "choose_tools", "instance_for_schema"]
+__all__ = [
+    "PromptCache",
+    "SyntheticResponder",
+    "choose_tools",
+    "instance_for_schema",
+    "message_id",
+    "request_digest",
+    "thinking_block",
+    "tool_use_id",
+    "tool_use_tokens",
+    "usage_for",
+]
 
 _SENTENCES = (
     "This is a deterministic answer from the mockclaude synthetic responder.",
@@ -237,6 +248,52 @@ def _has_cache_control(tools: list[dict[str, Any]], system: list[dict[str, Any]]
     return any("cache_control" in b for m in messages for b in m.get("content") or [])
 
 
+# --- the parts of an answer every responder that builds messages shares (synthetic, scripted) -------
+
+
+def message_id(digest: bytes) -> str:
+    """A ``msg_01…`` id derived from ``digest`` (same request, same id)."""
+    return "msg_01" + b58(digest[:22])
+
+
+def tool_use_id(digest: bytes, i: int) -> str:
+    """The ``toolu_01…`` id of the ``i``-th tool call of an answer derived from ``digest``."""
+    return "toolu_01" + b58(hashlib.sha256(digest + bytes([i % 256])).digest()[:22])
+
+
+def tool_use_tokens(name: str, tool_input: Any) -> int:
+    """Output tokens a ``tool_use`` block costs (its name and its input as JSON)."""
+    return 1 + count_text(name) + (len(orjson.dumps(tool_input)) + 3) // 4
+
+
+def thinking_block(signer: Signer, thought: str, thinking: dict[str, Any]) -> dict[str, Any]:
+    """A signed thinking block for ``thought``; empty text when the request's ``thinking.display``
+    is ``omitted`` (the signature covers what is shown, so the block passes back unchanged)."""
+    shown = "" if thinking.get("display") == "omitted" else thought
+    return {"type": "thinking", "thinking": shown, "signature": signer.sign(shown)}
+
+
+def usage_for(req: Any, out_tokens: int, cache: PromptCache) -> dict[str, Any]:
+    """The ``usage`` of an answer to ``req`` with ``out_tokens`` output tokens, with the prompt
+    cache's accounting (reads and writes at the request's ``cache_control`` breakpoints)."""
+    tools = req.tools or []
+    messages = req.messages
+    total_in = count_request(req.system_blocks, messages, tools)
+    if _has_cache_control(tools, req.system_blocks, messages):
+        read, created, by_ttl = cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
+    else:
+        read, created, by_ttl = 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
+    read, created = min(read, total_in), min(created, max(0, total_in - read))
+    return {
+        "input_tokens": max(0, total_in - read - created),
+        "cache_creation_input_tokens": created,
+        "cache_read_input_tokens": read,
+        "cache_creation": by_ttl,
+        "output_tokens": out_tokens,
+        "service_tier": "standard",
+    }
+
+
 class SyntheticResponder:
     """Builds the answer message for a validated request. Pure but for the prompt cache."""
 
@@ -273,8 +330,7 @@ class SyntheticResponder:
             budget = thinking.get("budget_tokens")
             if isinstance(budget, int) and count_text(thought) > budget:
                 thought = thought[: budget * 4]
-            shown = "" if thinking.get("display") == "omitted" else thought
-            content.append({"type": "thinking", "thinking": shown, "signature": self.signer.sign(shown)})
+            content.append(thinking_block(self.signer, thought, thinking))
             out_tokens += count_text(thought)
 
         fmt = getattr(req, "output_format", None)
@@ -324,37 +380,23 @@ class SyntheticResponder:
             tool_input = _schema_value(tool.get("input_schema") or {"type": "object"})
             if not isinstance(tool_input, dict):
                 tool_input = {}
-            tid = "toolu_01" + b58(hashlib.sha256(digest + bytes([i])).digest()[:22])
-            cost = 1 + count_text(tool["name"]) + (len(orjson.dumps(tool_input)) + 3) // 4
+            tid = tool_use_id(digest, i)
+            cost = tool_use_tokens(tool["name"], tool_input)
             if out_tokens + cost > max_tokens:
                 stop_reason = "max_tokens"
                 break
             content.append({"type": "tool_use", "id": tid, "name": tool["name"], "input": tool_input})
             out_tokens += cost
 
-        total_in = count_request(req.system_blocks, messages, tools)
-        if _has_cache_control(tools, req.system_blocks, messages):
-            read, created, by_ttl = self.cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
-        else:
-            read, created, by_ttl = 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
-        read, created = min(read, total_in), min(created, max(0, total_in - read))
-        usage = {
-            "input_tokens": max(0, total_in - read - created),
-            "cache_creation_input_tokens": created,
-            "cache_read_input_tokens": read,
-            "cache_creation": by_ttl,
-            "output_tokens": out_tokens,
-            "service_tier": "standard",
-        }
         return {
-            "id": "msg_01" + b58(digest[:22]),
+            "id": message_id(digest),
             "type": "message",
             "role": "assistant",
             "model": req.model_id,
             "content": content,
             "stop_reason": stop_reason,
             "stop_sequence": stop_sequence,
-            "usage": usage,
+            "usage": usage_for(req, out_tokens, self.cache),
         }
 
     @staticmethod

@@ -7,6 +7,9 @@
 * A stream is passed through event by event as it arrives (``Answer.live``) and recorded with each
   event's offset from the start of the stream; the interaction is saved before the client sees the
   end of the stream.
+* A request the double's own validator refuses is forwarded too: the real API is the judge while
+  recording. Where the two disagree the interaction keeps a ``disagreement`` (see
+  :mod:`mockclaude.cassette.fidelity`), reported on the console and in the journal.
 * Upstream error answers (4xx/5xx) are recorded and passed through like any other. When the upstream
   cannot be reached the client gets a 502 ``api_error`` naming the upstream, with
   ``x-should-retry: false``, and nothing is recorded.
@@ -23,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from ..cassette.fidelity import describe, verdict
 from ..cassette.format import Cassette, Interaction, RecordedRequest, RecordedResponse, now_iso
 from ..cassette.matching import Index
 from ..cassette.scrub import (
@@ -219,6 +223,7 @@ class UpstreamResponder:
             response,
             recorded_at=now_iso(),
         )
+        self._judge(exchange, it)
         values = secret_values(request.headers.items(), self.redact) | secret_values(
             resp.headers.items(), self.redact
         )
@@ -233,6 +238,20 @@ class UpstreamResponder:
             exchange.entry.notes.append(f"recorded as interaction #{pos} of {self.cassette.path}")
         await asyncio.to_thread(self.cassette.save)
         return it
+
+
+    def _judge(self, exchange: Any, it: Interaction) -> None:
+        """Set what the double would have said beside what the real API said; report a difference."""
+        r = it.response
+        body = r.body if r.events is None else r.message()
+        it.disagreement = verdict(getattr(exchange, "refusal", None), r.status, body)
+        if it.disagreement is None:
+            return
+        line = f"{exchange.request.method} {exchange.request.url.path}: {describe(it.disagreement)}"
+        log.warning("mockclaude: disagreement: %s (recorded in %s)", line, self.cassette.path)
+        if exchange.entry is not None:
+            exchange.entry.disagreement = it.disagreement
+            exchange.entry.notes.append("disagreement: " + describe(it.disagreement))
 
 
 def _answer_for_client(it: Interaction, raw: bytes, stream: bool, resp: httpx.Response) -> Answer:
