@@ -5,19 +5,32 @@ request that sends one without its flag gets the API's own answer for an unknown
 (``<field>: Extra inputs are not permitted``). With the flag, the field is checked here against its
 shape, taken out of the body the schema sees, and handed to the responder.
 
-Today's table: ``output_format`` under ``structured-outputs-2025-11-13`` — the beta form of
-structured outputs that became GA as ``output_config.format`` (LiteLLM 1.110 still sends it). Its
-shape is the GA one, ``{"type": "json_schema", "schema": {...}}``; sending both forms is refused
-(the two would disagree; wording ours). The table is the one place to add the next gated field.
+Today's table:
+
+* ``output_format`` under ``structured-outputs-2025-11-13`` — the beta form of structured outputs
+  that became GA as ``output_config.format`` (LiteLLM 1.110 still sends it). Its shape is the GA
+  one, ``{"type": "json_schema", "schema": {...}}``; sending both forms is refused (the two would
+  disagree; wording ours).
+* ``context_management`` (``context-management-2025-06-27``, ``compact-2026-01-12``),
+  ``mcp_servers`` (the ``mcp-client-*`` flags) and ``fallbacks`` (``server-side-fallback-*``):
+  checked against the SDK's beta types (generated into ``_sdk_defs.BETA_DEFS``), then accepted; the
+  synthetic model needs no context edits, calls no MCP server and never declines, so they change
+  nothing in its answers (a recording carries the real API's).
+
+The table is the one place to add the next gated field. Not admitted yet (still refused as extra
+inputs): ``compaction``, ``fallback_credit_token``, ``billing_policy`` — each changes what the API
+answers in ways the double does not model.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ApiError, invalid
+from ._sdk_defs import BETA_DEFS, BETA_FIELD_NODES
 
 __all__ = ["BETA_FIELDS", "BetaField", "split_beta_fields"]
 
@@ -39,6 +52,32 @@ def _json_schema_format(value: Any, path: str) -> dict[str, Any]:
     return value
 
 
+@functools.cache
+def _field_schema(name: str) -> dict[str, Any]:
+    from .schema import _node, _object  # the same construction as the request schema
+
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {name: _node(BETA_FIELD_NODES[name])},
+        "$defs": {d: _object(defn) for d, defn in BETA_DEFS.items()},
+    }
+
+
+def _sdk_shape(value: Any, path: str) -> Any:
+    """Check a beta field against its SDK type, with the request schema's error wording."""
+    from .schema import _describe, _Validator
+
+    schema = _field_schema(path)
+    error = next(iter(_Validator(schema).iter_errors({path: value})), None)
+    if error is not None:
+        raise invalid(_describe(error, schema))
+    return value
+
+
+_ALL_VERSIONS = ("2023-06-01", "2026-10-21")
+
+
 @dataclass(frozen=True, slots=True)
 class BetaField:
     """A top-level request field admitted by any of ``flags`` under ``versions``, checked by ``check``."""
@@ -58,6 +97,12 @@ BETA_FIELDS: tuple[BetaField, ...] = (
         ("messages", "count_tokens"),
         _json_schema_format,
     ),
+    BetaField("context_management", ("context-management-2025-06-27", "compact-2026-01-12"), _ALL_VERSIONS,
+              ("messages", "count_tokens"), _sdk_shape),
+    BetaField("mcp_servers", ("mcp-client-2025-04-04", "mcp-client-2025-11-20", "mcp-client-2026-09-15"),
+              _ALL_VERSIONS, ("messages", "count_tokens"), _sdk_shape),
+    BetaField("fallbacks", ("server-side-fallback-2026-06-01", "server-side-fallback-2026-07-01"), _ALL_VERSIONS,
+              ("messages",), _sdk_shape),
 )
 
 
