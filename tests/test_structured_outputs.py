@@ -110,3 +110,13 @@ def test_beta_output_format_needs_its_flag(mock: MockClaude) -> None:
         both = http.post("/v1/messages", headers=beta,
                          json=_body(output_format=fmt, output_config={"format": fmt}))
         assert both.status_code == 400 and "output_config.format" in both.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("schema", [{"type": 5, "properties": []}, {"const": 2**70}, {"$ref": "#/nowhere"},
+                                    {"required": 1.5, "format": [None]}])
+def test_malformed_schemas_still_get_an_answer(mock: MockClaude, schema: dict[str, object]) -> None:
+    with httpx.Client(base_url=mock.url) as http:
+        for stream in (False, True):
+            r = http.post("/v1/messages", headers=HEADERS,
+                          json=_body(stream=stream, output_config={"format": {"type": "json_schema", "schema": schema}}))
+            assert r.status_code == 200, r.text
