@@ -89,3 +89,14 @@ def test_429_retry(mock: MockClaude) -> None:
     rate_limit_once(mock)
     assert _llm(mock, max_retries=2).invoke("Retry me").content
     assert_retried_after_429(mock)
+
+
+def test_beta_fields_context_management_and_mcp_servers(mock: MockClaude) -> None:
+    """ChatAnthropic's beta parameters go through client.beta with their flags; the double admits them."""
+    llm = _llm(mock, betas=["context-management-2025-06-27"],
+               context_management={"edits": [{"type": "clear_tool_uses_20250919"}]},
+               mcp_servers=[{"type": "url", "url": "https://mcp.example.com/mcp", "name": "example"}])
+    assert llm.invoke("Hello with betas").content
+    sent = mock.requests[-1]
+    assert sent.status == 200 and "context_management" in sent.body and "mcp_servers" in sent.body
+    assert sent.headers["anthropic-beta"] == "context-management-2025-06-27,mcp-client-2025-11-20"
