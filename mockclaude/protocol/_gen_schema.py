@@ -47,7 +47,7 @@ MODELS = "anthropic.types.model_param:ModelParam"
 # derive its schema from them, but a reviewer must see when a release adds one (threads, output_format...).
 BETA_ROOT = "anthropic.types.beta.message_create_params:MessageCreateParamsBase"
 # Beta-only fields whose shapes the double checks and admits under their flags (protocol/betas.py).
-ADMITTED_BETA_FIELDS = ("context_management", "fallbacks", "mcp_servers")
+ADMITTED_BETA_FIELDS = ("context_management", "fallbacks", "mcp_servers", "output_config")
 
 
 def _import(spec: str) -> Any:

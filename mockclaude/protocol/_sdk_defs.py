@@ -1944,7 +1944,8 @@ BETA_FIELD_NODES = {'context_management': {'kind': 'nullable',
                'of': {'kind': 'anyof',
                       'of': [{'kind': 'array', 'items': {'kind': 'ref', 'name': 'BetaFallbackParam'}},
                              {'kind': 'enum', 'values': ['default']}]}},
- 'mcp_servers': {'kind': 'array', 'items': {'kind': 'ref', 'name': 'BetaRequestMCPServerURLDefinitionParam'}}}
+ 'mcp_servers': {'kind': 'array', 'items': {'kind': 'ref', 'name': 'BetaRequestMCPServerURLDefinitionParam'}},
+ 'output_config': {'kind': 'ref', 'name': 'BetaOutputConfigParam'}}
 
 BETA_DEFS = {'BetaContextManagementConfigParam': {'kind': 'object',
                                       'props': {'edits': {'kind': 'array',

@@ -12,7 +12,8 @@ Today's table:
   one, ``{"type": "json_schema", "schema": {...}}``; sending both forms is refused (the two would
   disagree; wording ours).
 * ``context_management`` (``context-management-2025-06-27``, ``compact-2026-01-12``),
-  ``mcp_servers`` (the ``mcp-client-*`` flags) and ``fallbacks`` (``server-side-fallback-*``):
+  ``mcp_servers`` (the ``mcp-client-*`` flags), ``fallbacks`` (``server-side-fallback-*``) and the
+  member ``output_config.task_budget`` (``task-budgets-2026-03-13``; its parent is checked whole):
   checked against the SDK's beta types (generated into ``_sdk_defs.BETA_DEFS``), then accepted; the
   synthetic model needs no context edits, calls no MCP server and never declines, so they change
   nothing in its answers (a recording carries the real API's).
@@ -27,7 +28,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..errors import ApiError, invalid
 from ._sdk_defs import BETA_DEFS, BETA_FIELD_NODES
@@ -59,7 +60,7 @@ def _field_schema(name: str) -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
-        "properties": {name: _node(BETA_FIELD_NODES[name])},
+        "properties": {name: _node(cast("dict[str, Any]", BETA_FIELD_NODES[name]))},
         "$defs": {d: _object(defn) for d, defn in BETA_DEFS.items()},
     }
 
@@ -101,6 +102,8 @@ BETA_FIELDS: tuple[BetaField, ...] = (
               ("messages", "count_tokens"), _sdk_shape),
     BetaField("mcp_servers", ("mcp-client-2025-04-04", "mcp-client-2025-11-20", "mcp-client-2026-09-15"),
               _ALL_VERSIONS, ("messages", "count_tokens"), _sdk_shape),
+    BetaField("output_config.task_budget", ("task-budgets-2026-03-13",), _ALL_VERSIONS, ("messages", "count_tokens"),
+              _sdk_shape),
     BetaField("fallbacks", ("server-side-fallback-2026-06-01", "server-side-fallback-2026-07-01"), _ALL_VERSIONS,
               ("messages",), _sdk_shape),
 )
@@ -115,12 +118,19 @@ def split_beta_fields(
     """
     flags = set(betas)
     admitted: dict[str, Any] = {}
+    nested: dict[str, list[str]] = {}  # parent -> admitted members (``output_config.task_budget``)
     for field in BETA_FIELDS:
-        if field.name not in body or endpoint not in field.endpoints or version not in field.versions:
+        if endpoint not in field.endpoints or version not in field.versions or not flags.intersection(field.flags):
             continue
-        if not flags.intersection(field.flags):
-            continue
-        admitted[field.name] = field.check(body[field.name], field.name)
+        parent, _, member = field.name.partition(".")
+        if member:
+            holder = body.get(parent)
+            if isinstance(holder, dict) and member in holder:
+                field.check(holder, parent)  # the whole parent, as the beta type declares it
+                admitted[field.name] = holder[member]
+                nested.setdefault(parent, []).append(member)
+        elif field.name in body:
+            admitted[field.name] = field.check(body[field.name], field.name)
     if not admitted:
         return body, admitted
     if "output_format" in admitted:
@@ -131,4 +141,7 @@ def split_beta_fields(
                 "output_format: cannot be used together with `output_config.format`; use only `output_config.format`",
                 type="invalid_request_error",
             )
-    return {k: v for k, v in body.items() if k not in admitted}, admitted
+    seen = {k: v for k, v in body.items() if k not in admitted}
+    for parent, members in nested.items():
+        seen[parent] = {k: v for k, v in body[parent].items() if k not in members}
+    return seen, admitted

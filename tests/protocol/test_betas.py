@@ -69,3 +69,21 @@ def test_count_tokens_admits_context_management_not_fallbacks() -> None:
 def test_not_yet_admitted_fields_stay_refused() -> None:
     with pytest.raises(ApiError, match=r"^compaction: Extra inputs are not permitted$"):
         _v({**BASE, "compaction": {"type": "compact"}}, ("compact-2026-09-04",))
+
+
+def test_a_beta_member_of_a_ga_field() -> None:
+    """`output_config.task_budget` needs task-budgets-2026-03-13; the rest of output_config stays GA-checked."""
+    body = {**BASE, "output_config": {"effort": "high", "task_budget": {"type": "tokens", "total": 20000}}}
+    with pytest.raises(ApiError, match=r"^output_config.task_budget: Extra inputs are not permitted$"):
+        _v(body)
+    valid = _v(body, ("task-budgets-2026-03-13",))
+    assert valid.body["output_config"]["task_budget"] == {"type": "tokens", "total": 20000}
+    with pytest.raises(ApiError, match=r"^output_config.task_budget.total: Field required$"):
+        _v({**BASE, "output_config": {"task_budget": {"type": "tokens"}}}, ("task-budgets-2026-03-13",))
+    with pytest.raises(ApiError, match=r"^output_config.effort: Input should be"):
+        _v({**BASE, "output_config": {"effort": "huge", "task_budget": {"type": "tokens", "total": 1}}},
+           ("task-budgets-2026-03-13",))
+    fmt = {"type": "json_schema", "schema": {"type": "object"}}
+    both = _v({**BASE, "output_config": {"format": fmt, "task_budget": {"type": "tokens", "total": 1}}},
+              ("task-budgets-2026-03-13",))
+    assert both.output_format == fmt
