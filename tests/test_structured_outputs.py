@@ -120,3 +120,13 @@ def test_malformed_schemas_still_get_an_answer(mock: MockClaude, schema: dict[st
             r = http.post("/v1/messages", headers=HEADERS,
                           json=_body(stream=stream, output_config={"format": {"type": "json_schema", "schema": schema}}))
             assert r.status_code == 200, r.text
+
+
+def test_beta_computer_use_through_the_sdk_beta_client(client: anthropic.Anthropic) -> None:
+    computer = {"type": "computer_20250124", "name": "computer", "display_width_px": 1024, "display_height_px": 768}
+    weather = {"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object",
+               "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+    msg = client.beta.messages.create(model=MODEL, max_tokens=512, betas=["computer-use-2025-01-24"],
+                                      tools=[computer, weather],  # type: ignore[list-item]
+                                      messages=[{"role": "user", "content": "What is the weather in Oslo?"}])
+    assert [b.type for b in msg.content] == ["text", "tool_use"] and msg.content[1].name == "get_weather"  # type: ignore[union-attr]

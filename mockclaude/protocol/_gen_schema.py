@@ -200,6 +200,7 @@ def generate() -> dict[str, Any]:
     beta_gen = _Gen()
     beta_hints = typing.get_type_hints(_import(BETA_ROOT))
     beta_nodes = {name: beta_gen.node(beta_hints[name]) for name in ADMITTED_BETA_FIELDS}
+    beta_nodes["tools"] = beta_gen.node(beta_hints["tools"])  # the beta-only tool types (betas.py)
     return {
         "SDK_VERSION": anthropic.__version__,
         "ROOTS": roots,

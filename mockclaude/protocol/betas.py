@@ -18,6 +18,12 @@ Today's table:
   synthetic model needs no context edits, calls no MCP server and never declines, so they change
   nothing in its answers (a recording carries the real API's).
 
+* beta-only tool types in ``tools`` (``BETA_TOOLS``): the computer-use tools of
+  ``computer-use-2024-10-22`` / ``-2025-01-24`` / ``-2025-11-24``, ``mcp_toolset`` (``mcp-client-2025-11-20``,
+  ``-2026-09-15``), ``advisor_20260301`` (``advisor-tool-2026-03-01``): checked as the beta type,
+  then shown to the GA schema and rules as a plain custom tool of the same name (so names stay
+  unique and ``tool_choice`` can name them); the synthetic model never calls them.
+
 The table is the one place to add the next gated field. Not admitted yet (still refused as extra
 inputs): ``compaction``, ``fallback_credit_token``, ``billing_policy`` — each changes what the API
 answers in ways the double does not model.
@@ -26,6 +32,7 @@ answers in ways the double does not model.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -33,7 +40,19 @@ from typing import Any, cast
 from ..errors import ApiError, invalid
 from ._sdk_defs import BETA_DEFS, BETA_FIELD_NODES
 
-__all__ = ["BETA_FIELDS", "BetaField", "split_beta_fields"]
+__all__ = ["BETA_FIELDS", "BETA_TOOLS", "BetaField", "split_beta_fields"]
+
+# Tool types only the beta surface declares, and the flags that admit each.
+BETA_TOOLS: dict[str, tuple[str, ...]] = {
+    "computer_20241022": ("computer-use-2024-10-22",),
+    "bash_20241022": ("computer-use-2024-10-22",),
+    "text_editor_20241022": ("computer-use-2024-10-22",),
+    "computer_20250124": ("computer-use-2025-01-24",),
+    "computer_20251124": ("computer-use-2025-11-24",),
+    "mcp_toolset": ("mcp-client-2025-11-20", "mcp-client-2026-09-15"),
+    "advisor_20260301": ("advisor-tool-2026-03-01",),
+}
+_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 def _json_schema_format(value: Any, path: str) -> dict[str, Any]:
@@ -77,6 +96,29 @@ def _sdk_shape(value: Any, path: str) -> Any:
 
 
 _ALL_VERSIONS = ("2023-06-01", "2026-10-21")
+
+
+def _beta_tools(tools: list[Any], flags: set[str]) -> list[Any] | None:
+    """``tools`` with each admitted beta tool checked and replaced by a custom tool of its name; None if none."""
+    from .schema import _describe, _Validator
+
+    variants = cast("dict[str, Any]", BETA_FIELD_NODES["tools"])["items"]["variants"]
+    out: list[Any] | None = None
+    for i, tool in enumerate(tools):
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if not isinstance(kind, str) or not flags.intersection(BETA_TOOLS.get(kind, ())):
+            continue
+        where = {"type": "object", "properties": {kind: {"$ref": f"#/$defs/{variants[kind]}"}}}
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+                  "properties": {"tools": {"type": "object", "properties": {str(i): where}}},
+                  "$defs": _field_schema("tools")["$defs"]}
+        error = next(iter(_Validator(schema).iter_errors({"tools": {str(i): {kind: tool}}})), None)
+        if error is not None:
+            raise invalid(_describe(error, schema))
+        name = tool.get("name") or _NAME_CHARS.sub("_", f"mcp_{tool.get('mcp_server_name', '')}")[:128]
+        out = list(tools) if out is None else out
+        out[i] = {"name": name, "input_schema": {"type": "object"}}
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +173,10 @@ def split_beta_fields(
                 nested.setdefault(parent, []).append(member)
         elif field.name in body:
             admitted[field.name] = field.check(body[field.name], field.name)
+    tools = body.get("tools")
+    shown_tools = _beta_tools(tools, flags) if isinstance(tools, list) else None
+    if shown_tools is not None:
+        admitted["tools"] = tools
     if not admitted:
         return body, admitted
     if "output_format" in admitted:
@@ -142,6 +188,8 @@ def split_beta_fields(
                 type="invalid_request_error",
             )
     seen = {k: v for k, v in body.items() if k not in admitted}
+    if shown_tools is not None:
+        seen["tools"] = shown_tools
     for parent, members in nested.items():
         seen[parent] = {k: v for k, v in body[parent].items() if k not in members}
     return seen, admitted

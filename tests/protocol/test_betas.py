@@ -87,3 +87,25 @@ def test_a_beta_member_of_a_ga_field() -> None:
     both = _v({**BASE, "output_config": {"format": fmt, "task_budget": {"type": "tokens", "total": 1}}},
               ("task-budgets-2026-03-13",))
     assert both.output_format == fmt
+
+
+COMPUTER = {"type": "computer_20250124", "name": "computer", "display_width_px": 1024, "display_height_px": 768}
+
+
+def test_beta_tool_types_need_their_flags() -> None:
+    body = {**BASE, "tools": [{"name": "get_weather", "input_schema": {"type": "object"}}, COMPUTER],
+            "tool_choice": {"type": "tool", "name": "computer"}}
+    with pytest.raises(ApiError, match=r"tools.1: Input tag 'computer_20250124' found using 'type' does not match"):
+        _v(body)
+    valid = _v(body, ("computer-use-2025-01-24",))
+    assert valid.tools[1] == COMPUTER and valid.body["tools"][1] == COMPUTER  # as sent
+    with pytest.raises(ApiError) as err:
+        _v({**BASE, "tools": [{**COMPUTER, "display_width_px": "wide"}]}, ("computer-use-2025-01-24",))
+    assert err.value.message == "tools.0.computer_20250124.display_width_px: Input should be a valid integer"
+    with pytest.raises(ApiError, match="Tool names must be unique"):
+        _v({**BASE, "tools": [COMPUTER, {"name": "computer", "input_schema": {"type": "object"}}]},
+           ("computer-use-2025-01-24",))
+    toolset = {"type": "mcp_toolset", "mcp_server_name": "example"}
+    _v({**BASE, "mcp_servers": MCP, "tools": [toolset]}, ("mcp-client-2025-11-20",))
+    with pytest.raises(ApiError, match=r"tools.0: Input tag 'mcp_toolset'"):
+        _v({**BASE, "mcp_servers": MCP, "tools": [toolset]}, ("mcp-client-2025-04-04",))
