@@ -44,6 +44,7 @@ log = logging.getLogger("mockclaude")
 
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
+CASE_PREFIX = "/_case/"  # base_url path of a scripted case (see MockClaudeApp.case_hook)
 
 
 def dumps(obj: Any) -> bytes:
@@ -103,6 +104,10 @@ class MockClaudeApp:
         self.journal = Journal(settings.journal_size)
         self._ratelimit_headers = _RateLimitHeaders()
         self.on_unmatched: list[Callable[[Any], None]] = []  # hooks for the pytest plugin
+        # A per-case scripted answer (the conformance harness sets it): requests to
+        # CASE_PREFIX<token>/v1/messages go through the same pipeline (headers, validation, journal),
+        # then ``await case_hook(ex)`` may answer them; None falls through to the normal responders.
+        self.case_hook: Callable[[Exchange], Awaitable[Response | None]] | None = None
         # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
         self.unmatched: list[Any] = []
         from .batches import BatchStore
@@ -175,7 +180,11 @@ class MockClaudeApp:
             # uvicorn's own send: connection faults reach the transport through it (faults/inject.py)
             scope["mockclaude.send"] = send
             try:
-                if scope["path"] == "/v1/messages" and scope["method"] == "POST":
+                path = scope["path"]
+                if scope["method"] == "POST" and (
+                    path == "/v1/messages"
+                    or (self.case_hook is not None and path.startswith(CASE_PREFIX) and path.endswith("/v1/messages"))
+                ):
                     # The hot path skips routing and Starlette's middleware: _handle answers every
                     # error itself, as the API would.
                     response = await self.messages(Request(scope, receive))
@@ -192,14 +201,21 @@ class MockClaudeApp:
         elif scope["type"] == "lifespan":
             await self.router(scope, receive, send)
 
+    def close(self) -> None:
+        """The server has stopped: let the responders finish (a recording is compacted on disk)."""
+        for r in self.responders:
+            if hasattr(r, "close"):
+                r.close()
+
     def reset(self) -> None:
-        """Forget the journal, the prompt cache, queued faults and batches; rewind cassettes and the
-        configured scripted answers (answers added since are forgotten)."""
+        """Forget the journal, the prompt cache, message threads and batches; faults back to the
+        configured ones (faults added since are dropped, the start-up ones queued afresh); cassettes and
+        the configured scripted answers rewound (answers added since are forgotten)."""
         self.journal.clear()
         self.batches.clear()
         self.threads.clear()
         self.prompt_cache.clear()
-        self.faults.clear()
+        self.faults.restore()
         self.unmatched.clear()
         self.script.reset()
         for r in self.responders:
@@ -295,8 +311,11 @@ class MockClaudeApp:
                     if judged is not None:
                         return judged
                 entry.source = "error"
+                log.warning("mockclaude: rejected %s %s (%s): %d %s: %s", request.method, request.scope["path"], request_id, err.status, err.type, err.message)
                 return self.error_response(err, request_id, entry)
             entry = ex.entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
+            if ex.valid is not None and ex.valid.model is None:
+                self._flag_unknown_model(ex)
             ex.fault = self.faults.select(ex)
             if ex.fault is not None:
                 entry.fault = ex.fault.describe()
@@ -334,7 +353,22 @@ class MockClaudeApp:
                 return self.render(ex, answer)
         return None
 
+    def _flag_unknown_model(self, ex: Exchange) -> None:
+        # Accepted (it looks like a Claude id) but not in the registry: the real API would say 404.
+        # Said in the journal and the log, so a typo such as claude-sonet-4-6 does not pass silently.
+        note = (
+            f"model {ex.valid.model_id!r} is not a known model: the real API would answer 404 not_found_error "
+            "(--strict-models / strict_models=True answers so)"
+        )
+        if ex.entry is not None:
+            ex.entry.notes.append(note)
+        log.warning("mockclaude: %s %s (%s): %s", ex.request.method, ex.request.scope["path"], ex.request_id, note)
+
     async def _answer_messages(self, ex: Exchange) -> Response:
+        if self.case_hook is not None and ex.request.scope["path"].startswith(CASE_PREFIX):
+            scripted = await self.case_hook(ex)
+            if scripted is not None:
+                return scripted
         answer: Answer | None = self.script.answer(ex, self) if self.script else None
         if answer is None:
             for responder in self.responders:
@@ -380,6 +414,12 @@ class MockClaudeApp:
                     etype = err.error.get("type", "api_error")
                     status = STATUS_FOR_TYPE.get(etype, 500)
                     api_err = ApiError(status, err.error.get("message", "Internal server error"), type=etype)
+                    return self.error_response(api_err, ex.request_id, entry)
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+                    # Events out of order (no accumulator folds them): the stream's fault, not ours.
+                    api_err = ApiError(
+                        400, f"mockclaude: the stream cannot be folded into a JSON message ({type(err).__name__}: {err})"
+                    )
                     return self.error_response(api_err, ex.request_id, entry)
                 raw = dumps(message)
             if entry is not None:

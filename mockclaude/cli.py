@@ -2,18 +2,20 @@
 
     mockclaude serve [--host H] [--port N] [--api-key KEY] [--cassette PATH] [--record-mode M] ...
     mockclaude cassette ls|show|lint|redact|import-vcr ...
+    mockclaude conformance --client CMD [--cases GLOB] [--seed S] [--report DIR] ...
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from .config import RECORD_MODES, Settings
-from .errors import MockClaudeError
+from .errors import ConfigError, MockClaudeError
 
 __all__ = ["main"]
 
@@ -40,8 +42,20 @@ fault specs (--fault, the x-mockclaude-fault header, POST /_mockclaude/faults):
     stream=true|false  endpoint=messages|count_tokens  model=GLOB   which requests it applies to
   e.g. --fault 429:times=2:retry-after-ms=200 --fault cut-stream:after=3:model=claude-haiku-*
 rate limits (--rate-limit): rpm=N,tpm=N,itpm=N,otpm=N per API key; 429 + anthropic-ratelimit-* headers
-  see docs/faults.md for the details.
+  details: {faults_doc}
 """
+
+
+def docs_path(name: str) -> str:
+    """Where a documentation file is on this machine: the copy installed with the package, or the
+    source tree's ``docs/`` (an editable install)."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "docs" / name, here.parent / "docs" / name):
+        if candidate.is_file():
+            return str(candidate)
+    return f"docs/{name} in the mockclaude sources"
 
 
 def _serve_parser(sub: Any) -> argparse.ArgumentParser:
@@ -49,17 +63,22 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "serve",
         help="serve the Messages API double",
         description="Serve POST /v1/messages (and count_tokens, models) as the real API would.",
-        epilog=FAULT_HELP,
+        epilog=FAULT_HELP.replace("{faults_doc}", docs_path("faults.md")),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)")
-    p.add_argument("--port", type=int, default=8088, help="port (0: a free port; default 8088)")
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1: loopback only)")
+    p.add_argument("--port", default=None, help="port (0: a free port; default 8088)")
     p.add_argument("--api-key", help="accept only this API key (default: any key)")
     p.add_argument("--strict-models", action="store_true", help="answer 404 for model ids not in the registry")
     p.add_argument("--strict-betas", action="store_true", help="answer 400 for unknown anthropic-beta flags")
     p.add_argument("--cassette", help="cassette file to replay from (and record to)")
     p.add_argument("--record-mode", choices=RECORD_MODES, default=None, help="default: none (replay only)")
     p.add_argument("--upstream", help="upstream base URL when recording (default https://api.anthropic.com)")
+    p.add_argument(
+        "--upstream-proxy",
+        metavar="URL",
+        help="proxy for the connection to the upstream (default: HTTPS_PROXY/HTTP_PROXY; 'none': direct)",
+    )
     p.add_argument("--match-on", help="comma-separated request matchers (default: method,path,body)")
     p.add_argument("--ignore-field", action="append", default=[], help="body field the matcher ignores")
     p.add_argument("--replay-speed", type=float, default=None, help="0: no delays (default), 1: recorded pace")
@@ -69,11 +88,11 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
     )
     p.add_argument(
-        "--responses", metavar="FILE", default=None, help="scripted answers, a YAML or JSON file (see docs/pytest.md)"
+        "--responses", metavar="FILE", default=None, help=f"scripted answers, a YAML or JSON file (format: 'Scripted answers' in {docs_path('pytest.md')})"
     )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
-    p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
-    p.add_argument("--access-log", action="store_true", help="log every request (slower)")
+    p.add_argument("--log-level", default=None, help=f"log level: {', '.join(LOG_LEVELS)} (default warning)")
+    p.add_argument("--access-log", action="store_true", default=None, help="log every request (slower)")
     parser: argparse.ArgumentParser = p
     return parser
 
@@ -86,6 +105,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "cassette": args.cassette,
         "record_mode": args.record_mode,
         "upstream": args.upstream,
+        "upstream_proxy": args.upstream_proxy,
         "match_on": tuple(s.strip() for s in args.match_on.split(",")) if args.match_on else None,
         "ignore_fields": tuple(args.ignore_field) or None,
         "replay_speed": args.replay_speed,
@@ -98,13 +118,74 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.from_env(**options)
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigError(f"port {raw!r} is not a number (0-65535; 0: a free port)") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port {port} is out of range (0-65535; 0: a free port)")
+    return port
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().lower()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"log level {raw!r} is not one of: {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _server_options(args: argparse.Namespace) -> None:
+    """The options of the server itself (not Settings), from the flags or MOCKCLAUDE_*, checked."""
+    env = os.environ
+    args.host = args.host or env.get("MOCKCLAUDE_HOST") or "127.0.0.1"
+    args.port = _port(str(args.port if args.port is not None else env.get("MOCKCLAUDE_PORT", "8088")))
+    args.log_level = _log_level(args.log_level or env.get("MOCKCLAUDE_LOG_LEVEL", "warning"))
+    if args.access_log is None:
+        args.access_log = env.get("MOCKCLAUDE_ACCESS_LOG", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def describe_serving(app: Any) -> str:
+    """One line: what this server answers from (cassette, record mode, upstream, faults, script)."""
+    s = app.settings
+    parts = []
+    if s.cassette is not None:
+        size = sum(len(getattr(r, "index", ())) for r in app.responders if hasattr(r, "unused"))
+        from .cassette import effective_mode
+
+        mode = effective_mode(s.record_mode, s.cassette)
+        counted = f", {size} interaction(s)" if any(hasattr(r, "unused") for r in app.responders) else ", new"
+        parts.append(f"cassette {s.cassette}{counted}, record mode {s.record_mode}" + (f" ({mode})" if mode != s.record_mode else ""))
+        if mode != "none":
+            parts.append(f"upstream {s.upstream or 'https://api.anthropic.com'}")
+    else:
+        parts.append("synthetic answers (no cassette)")
+    queued = app.faults.queued()
+    if queued:
+        parts.append("faults " + "; ".join(q["spec"] for q in queued))
+    if s.rate_limits is not None:
+        parts.append(f"rate limits {s.rate_limits}")
+    if app.script.replies:
+        parts.append(f"{len(app.script.replies)} scripted answer(s)")
+    return "mockclaude: serving " + ", ".join(parts)
+
+
 def serve(args: argparse.Namespace) -> int:
+    import logging
+
     import uvicorn
 
     from .app import MockClaudeApp
+    from .config import unknown_env
     from .server import bind_socket, uvicorn_config
 
+    for name in unknown_env():
+        print(f"mockclaude: warning: {name} is not a mockclaude variable (ignored); see mockclaude serve --help", file=sys.stderr)
     try:
+        _server_options(args)
         settings = _settings_from_args(args)
         app = MockClaudeApp(settings)
     except MockClaudeError as err:
@@ -118,7 +199,16 @@ def serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"mockclaude listening on http://{host}:{port}", flush=True)
+    print(describe_serving(app), flush=True)
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level, access_log=args.access_log))
+    if args.access_log:  # on its own too: the access log is uvicorn's info level
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    # Rejected and unmatched requests, one line each with the reason (the "mockclaude" logger).
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("mockclaude").addHandler(log_handler)
+    if logging.getLogger("mockclaude").level == logging.NOTSET:
+        logging.getLogger("mockclaude").setLevel(logging.INFO if args.log_level in ("info", "debug", "trace") else logging.WARNING)
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal against the handler
     # that was in place before it started: make that one end the process with status 0.
@@ -132,6 +222,7 @@ def serve(args: argparse.Namespace) -> int:
         pass
     finally:
         sock.close()
+        app.close()  # a clean stop compacts a recording (a kill leaves it appended, still valid)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
@@ -147,6 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cassette_cli import main as cassette_main
 
         return int(cassette_main(argv[1:]) or 0)
+    if argv and argv[0] == "conformance":
+        from .conformance.cli import main as conformance_main  # needs the [conformance] extra (hypothesis)
+
+        return conformance_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="mockclaude",
         description="A record-and-replay test double of the Claude Messages API: serve it, manage its cassettes.",
@@ -157,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(sub)
     sub.add_parser("cassette", help="list, show, lint, redact or import cassettes (see: mockclaude cassette -h)")
+    sub.add_parser("conformance", help="judge a Claude client against generated cases (see: mockclaude conformance -h)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)

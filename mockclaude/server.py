@@ -90,6 +90,8 @@ class MockClaude:
             self._thread.join(timeout)
         if self._sock is not None:
             self._sock.close()
+        if self._thread is not None:
+            self.app.close()  # after the server's last answer: compacts a recording
         self._server = self._thread = self._sock = None
 
     def __enter__(self) -> MockClaude:

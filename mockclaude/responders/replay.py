@@ -21,6 +21,7 @@ from ..cassette.format import Cassette, Interaction
 from ..cassette.matching import Index, RequestView
 from ..errors import ApiError, UnmatchedRequestError
 from ..redact import REDACTED
+from ..sse import StreamError, message_from_events
 from . import Answer
 
 __all__ = ["UNMATCHED_STATUS", "ReplayResponder", "answer_from", "replay_headers"]
@@ -63,6 +64,12 @@ def answer_from(it: Interaction, *, stream: bool, source: str = "cassette") -> A
             source=source,
         )
     return Answer(headers=headers, body=r.body, raw=None if stream else r.exact_bytes(), source=source)
+
+
+def _agrees(refusal: ApiError, it: Interaction) -> bool:
+    from ..cassette.fidelity import verdict
+
+    return verdict(refusal, it.response.status, it.response.body) is None
 
 
 def request_view(exchange: Any) -> RequestView:
@@ -108,10 +115,15 @@ class ReplayResponder:
 
     async def respond(self, exchange: Any) -> Answer | None:
         req = request_view(exchange)
-        if getattr(exchange, "refusal", None) is not None:
-            # The double refused it: only an interaction recorded as a disagreement overrides that.
+        refusal = getattr(exchange, "refusal", None)
+        if refusal is not None:
+            # The double refused it: an interaction recorded as a disagreement overrides that; when
+            # recording new episodes, so does a recorded refusal that agrees (not forwarded again).
             pos = self.index.peek(req, repeat=self.allow_repeats)
-            if pos is None or self.index.interactions[pos].disagreement is None:
+            if pos is None:
+                return None
+            it = self.index.interactions[pos]
+            if it.disagreement is None and not (self.fallthrough and _agrees(refusal, it)):
                 return None
         pos, matching = self.index.next(req, repeat=self.allow_repeats)
         if pos is not None:
@@ -122,7 +134,10 @@ class ReplayResponder:
                         "the double refuses this request, the real API did not: answered as recorded"
                     )
                     exchange.entry.disagreement = self.index.interactions[pos].disagreement
-            return answer_from(self.index.interactions[pos], stream=exchange.stream)
+            answer = answer_from(self.index.interactions[pos], stream=exchange.stream)
+            if answer.events is not None and not exchange.stream and answer.status == 200:
+                return self._folded(answer, pos, exchange)
+            return answer
         if self.fallthrough:
             return None
         err = self.unmatched_error(req, exhausted=matching)
@@ -137,6 +152,7 @@ class ReplayResponder:
                 log.exception("mockclaude: on_unmatched hook failed")
         if exchange.entry is not None:
             exchange.entry.notes.append("unmatched: " + str(err).splitlines()[0])
+        log.warning("%s (%s)", str(err).split(". closest recorded: ")[0], exchange.request_id)
         body = ApiError(UNMATCHED_STATUS, str(err), type="invalid_request_error").body(exchange.request_id)
         return Answer(
             status=UNMATCHED_STATUS,
@@ -144,6 +160,28 @@ class ReplayResponder:
             body=body,
             source="cassette",
         )
+
+    def _folded(self, answer: Answer, pos: int, exchange: Any) -> Answer:
+        """A recorded stream asked for as JSON: the message it accumulates to. A stream no accumulator
+        can fold (events out of order, a delta for a block never started) is a broken cassette, told
+        as such — a 400 naming the file and interaction, not a 500."""
+        try:
+            answer.body = message_from_events(answer.events or [])
+        except StreamError:
+            return answer  # an error event: the app answers the error it carried
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+            where = f"interaction #{pos} of cassette {self.cassette.path or '(in memory)'}"
+            message = (
+                f"mockclaude: the recorded stream of {where} cannot be folded into a JSON message "
+                f"({type(err).__name__}: {err}); request it with stream=true, or re-record it "
+                "(`mockclaude cassette lint` reports such streams)"
+            )
+            if exchange.entry is not None:
+                exchange.entry.notes.append(message)
+            body = ApiError(UNMATCHED_STATUS, message, type="invalid_request_error").body(exchange.request_id)
+            return Answer(status=UNMATCHED_STATUS, headers={"x-should-retry": "false"}, body=body, source="cassette")
+        answer.events = answer.offsets = None
+        return answer
 
     def unmatched_error(self, req: RequestView, *, exhausted: int = 0) -> UnmatchedRequestError:
         where = str(self.cassette.path) if self.cassette.path else "the cassette"
@@ -162,5 +200,9 @@ class ReplayResponder:
             lines.append(reason)
         if closest:
             lines.append("closest recorded: " + "; ".join(c.describe() for c in closest))
+            lines.append(
+                "to record it: record mode new_episodes (--record-mode / --mockclaude-record-mode new_episodes); "
+                "to match without a field: --ignore-field NAME (ignore_fields=[...])"
+            )
         request = {"method": req.method, "path": req.path, "query": req.query, "body": req.body}
         return UnmatchedRequestError(". ".join(lines), request=request, closest=closest)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -34,7 +35,7 @@ from .synthetic import message_id, request_digest, thinking_block, tool_use_id, 
 
 __all__ = ["REPLY_KEYS", "WHEN_KEYS", "Reply", "Script", "ScriptedRequest", "coerce_replies"]
 
-REPLY_KEYS = ("text", "tool_use", "thinking", "message", "error", "when", "times", "stop_reason", "usage", "name")
+REPLY_KEYS = ("text", "json", "tool_use", "thinking", "message", "error", "when", "times", "stop_reason", "usage", "name")
 WHEN_KEYS = ("model", "user_text", "tool_result", "tools", "stream", "body")
 STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal")
 MESSAGE_KEYS = ("id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage", "container")
@@ -48,6 +49,7 @@ _ERROR_MESSAGES = {
     404: "Not found",
 }
 _MISSING = object()
+log = logging.getLogger("mockclaude")
 
 
 # --- what a condition looks at -------------------------------------------------------------------
@@ -269,6 +271,17 @@ class Reply:
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(REPLY_KEYS)}")
         r = cls(spec=dict(spec), origin=where)
+        if "json" in spec:
+            # A structured-output answer: the text is the value as compact JSON.
+            if spec.get("text") is not None:
+                raise ConfigError(f"{where}: give text or json, not both")
+            import json
+
+            try:
+                spec = {**{k: v for k, v in spec.items() if k != "json"}, "text": json.dumps(spec["json"], ensure_ascii=False, separators=(",", ":"))}
+            except (TypeError, ValueError) as err:
+                raise ConfigError(f"{where}.json: not a JSON value: {err}") from None
+            r.spec = dict(spec)
         kinds = [k for k in ("text", "tool_use", "message", "error") if spec.get(k) is not None]
         if not kinds:
             raise ConfigError(f"{where}: needs text, tool_use, message or error (thinking goes with text or tool_use)")
@@ -416,10 +429,35 @@ def _check_call(call: dict[str, Any], valid: Any, offered: dict[str, dict[str, A
         raise Misfit(f"tool_use {name}: {at} does not validate against the tool's input_schema: {e.message}")
 
 
-def _check_calls(calls: list[dict[str, Any]], has_text: bool, valid: Any) -> None:
+def _check_output_format(blocks: list[dict[str, Any]], valid: Any) -> None:
+    """With ``output_config.format`` (structured outputs) a text answer is JSON valid for the schema."""
+    fmt = getattr(valid, "output_format", None)
+    texts = [b["text"] for b in blocks if b["type"] == "text"]
+    if not isinstance(fmt, dict) or not texts or any(b["type"] == "tool_use" for b in blocks):
+        return
+    import json
+
+    import jsonschema
+
+    try:
+        value = json.loads("".join(texts))
+    except ValueError:
+        raise Misfit("the request asks for structured output (output_config.format): the text must be JSON (json=... scripts it)") from None
+    try:
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(fmt.get("schema") or {}).iter_errors(value))
+    except jsonschema.SchemaError:
+        return
+    if error is not None:
+        at = "".join(f".{p}" for p in error.absolute_path) or " (the root)"
+        raise Misfit(f"the text does not validate against the request's output_config.format schema at{at}: {error.message}")
+
+
+def _check_calls(calls: list[dict[str, Any]], first: str | None, valid: Any) -> None:
     offered = {t["name"]: t for t in valid.tools or [] if t.get("type") in (None, "custom") and "name" in t}
     choice = valid.tool_choice or {"type": "auto"}
     ctype = choice.get("type", "auto")
+    if ctype in ("any", "tool") and calls and first != "tool_use":
+        raise Misfit(f'with tool_choice {{"type": "{ctype}"}} the API prefills the tool call: the answer opens with the tool_use block (drop text=)')
     if calls and ctype == "none":
         raise Misfit('the answer calls a tool but the request says tool_choice {"type": "none"}')
     if ctype == "tool" and [c["name"] for c in calls][:1] != [choice.get("name")]:
@@ -468,7 +506,9 @@ def build_message(reply: Reply, ex: Any, app: Any, seed: bytes) -> dict[str, Any
         # The real API starts every answer with thinking when it is on: so does a scripted one.
         blocks.insert(0, {"type": "thinking", "thinking": "The answer is scripted by the test."})
     calls = [b for b in blocks if b["type"] == "tool_use"]
-    _check_calls(calls, any(b["type"] == "text" for b in blocks), valid)
+    first = next((b["type"] for b in blocks if b["type"] not in ("thinking", "redacted_thinking")), None)
+    _check_calls(calls, first, valid)
+    _check_output_format(blocks, valid)
 
     content: list[dict[str, Any]] = []
     out_tokens = 0
@@ -599,6 +639,7 @@ class Script:
             text = f"mockclaude: {label} does not fit this request: {why}"
             with self._lock:
                 self.errors.append(text)
+            log.warning("%s (%s)", text, ex.request_id)
             if ex.entry is not None:
                 ex.entry.notes.append(text)
             body = ApiError(400, text, type="invalid_request_error").body(ex.request_id)
