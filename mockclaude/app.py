@@ -164,15 +164,18 @@ class MockClaudeApp:
             Route("/v1/models", self.list_models, methods=["GET"]),
             Route("/v1/models/{model_id:path}", self.get_model, methods=["GET"]),
             Route("/_mockclaude/health", self.health, methods=["GET"]),
-            Route("/_mockclaude/requests", self.journal_view, methods=["GET", "DELETE"]),
-            Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
         ]
-        routes.extend(self.batches.routes())
-        from .responders.script_file import routes as script_routes
+        if self.settings.admin:  # --no-admin: no journal, reset, faults, scripts, threads over HTTP (admin.py)
+            from .responders.script_file import routes as script_routes
 
-        routes.extend(script_routes(self))
-        routes.extend(self.threads.routes())
-        routes.extend(self.faults.routes(self))
+            routes += [
+                Route("/_mockclaude/requests", self.journal_view, methods=["GET", "DELETE"]),
+                Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
+            ]
+            routes.extend(script_routes(self))
+            routes.extend(self.threads.routes())
+            routes.extend(self.faults.routes(self))
+        routes.extend(self.batches.routes())
         return routes
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -190,6 +193,13 @@ class MockClaudeApp:
                     response = await self.messages(Request(scope, receive))
                     await response(scope, receive, send)
                     return
+                if scope["path"].startswith("/_mockclaude/"):
+                    from .admin import check_admin
+
+                    refused = check_admin(scope, self.settings)
+                    if refused is not None:
+                        await self.error_response(refused, new_request_id())(scope, receive, send)
+                        return
                 await self.router(scope, receive, send)
             except ConnectionError:
                 # An injected connection fault with no socket to drop (in-process transport): the

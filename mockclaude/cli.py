@@ -91,6 +91,17 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "--responses", metavar="FILE", default=None, help=f"scripted answers, a YAML or JSON file (format: 'Scripted answers' in {docs_path('pytest.md')})"
     )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
+    p.add_argument("--max-header-bytes", type=int, default=None, help="request head size limit (default 131072) -> 431")
+    p.add_argument("--max-headers", type=int, default=None, help="header count limit (default 256) -> 431")
+    p.add_argument("--header-timeout", type=float, default=None, help="seconds for a request's headers (default 10)")
+    p.add_argument("--body-timeout", type=float, default=None, help="seconds for a request's body (default 120)")
+    p.add_argument("--max-connections", type=int, default=None, help="concurrent connections (default 1024) -> 503")
+    p.add_argument("--admin-key", help="key the /_mockclaude/* routes require (default: the --api-key, if any)")
+    p.add_argument("--no-admin", action="store_true", help="do not serve the /_mockclaude/* routes (journal, reset, faults)")
+    p.add_argument(
+        "--allowed-host", action="append", default=[], metavar="NAME",
+        help="a Host name the admin routes accept beside loopback and the bound address (repeatable; '*': any)",
+    )
     p.add_argument("--log-level", default=None, help=f"log level: {', '.join(LOG_LEVELS)} (default warning)")
     p.add_argument("--access-log", action="store_true", default=None, help="log every request (slower)")
     parser: argparse.ArgumentParser = p
@@ -113,6 +124,14 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "faults": tuple(args.fault) or None,
         "rate_limits": args.rate_limit,
         "cache_min_tokens": args.cache_min_tokens,
+        "max_header_bytes": args.max_header_bytes,
+        "max_headers": args.max_headers,
+        "header_timeout": args.header_timeout,
+        "body_timeout": args.body_timeout,
+        "max_connections": args.max_connections,
+        "admin_key": args.admin_key,
+        "admin": False if args.no_admin else None,
+        "allowed_hosts": tuple(args.allowed_host) or None,
         "responses": args.responses,
     }
     return Settings.from_env(**options)
@@ -200,9 +219,17 @@ def serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"mockclaude listening on http://{host}:{port}", flush=True)
     print(describe_serving(app), flush=True)
+    from .admin import exposure_warning
+
+    warning = exposure_warning(args.host, settings)
+    if warning:
+        print(f"mockclaude: warning: {warning}", file=sys.stderr, flush=True)
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level, access_log=args.access_log))
     if args.access_log:  # on its own too: the access log is uvicorn's info level
+        from .access_log import install
+
         logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+        install()  # after uvicorn has configured its loggers: keys in query strings redacted
     # Rejected and unmatched requests, one line each with the reason (the "mockclaude" logger).
     log_handler = logging.StreamHandler(sys.stderr)
     log_handler.setFormatter(logging.Formatter("%(message)s"))

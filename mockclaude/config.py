@@ -32,6 +32,16 @@ class Settings:
     signing_key: str | None = None  # thinking signatures; None: $MOCKCLAUDE_SIGNING_KEY or the built-in key
     cache_min_tokens: int = 0  # minimum cacheable prefix for prompt-cache accounting
     max_body_bytes: int = 32 * 1024 * 1024  # over this: the edge's 413
+    # --- connection bounds (see limits.py; None: its defaults)
+    max_header_bytes: int | None = None  # request line + headers (default 128 KiB) -> 431
+    max_headers: int | None = None  # header fields (default 256) -> 431
+    header_timeout: float | None = None  # seconds for a complete request head (default 10) -> 408
+    body_timeout: float | None = None  # seconds for the whole body after the head (default 120) -> 408
+    max_connections: int | None = None  # concurrent connections (default 1024) -> 503
+    # --- the /_mockclaude/* admin routes (see admin.py)
+    admin: bool = True  # False (--no-admin): the routes are not served
+    admin_key: str | None = None  # required on them; None: api_key is (when set)
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted beside loopback and the server's address
     # --- cassettes
     cassette: str | Path | None = None
     record_mode: str = "none"
@@ -70,7 +80,7 @@ class Settings:
             kwargs.get("faults") is not None and not isinstance(kwargs["faults"], (list, tuple))
         ):
             kwargs["faults"] = (kwargs["faults"],)
-        for key in ("faults", "match_on", "ignore_fields", "redact_headers"):
+        for key in ("faults", "match_on", "ignore_fields", "redact_headers", "allowed_hosts"):
             if isinstance(kwargs.get(key), list):
                 kwargs[key] = tuple(kwargs[key])
         if kwargs.get("responses"):
@@ -106,6 +116,14 @@ def _at_least(name: str, low: float, why: str = "") -> Any:
     def check(value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low:
             raise ConfigError(f"{name} must be a number >= {low:g}{why}, not {value!r}")
+
+    return check
+
+
+def _positive_or_none(name: str) -> Any:
+    def check(value: Any) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+            raise ConfigError(f"{name} must be > 0, got {value!r}")
 
     return check
 
@@ -157,6 +175,10 @@ CHECKS: dict[str, Any] = {
     "match_on": _match_on,
     "ignore_fields": _ignore_fields,
     "upstream_proxy": _upstream_proxy,
+    **{
+        name: _positive_or_none(name)
+        for name in ("max_header_bytes", "max_headers", "header_timeout", "body_timeout", "max_connections")
+    },
 }
 
 
@@ -181,7 +203,14 @@ ENV_PARSERS: dict[str, Any] = {
     "strict_models": _flag,
     "strict_betas": _flag,
     "allow_playback_repeats": _flag,
+    "admin": _flag,
     "cache_min_tokens": int,
+    "max_header_bytes": int,
+    "max_headers": int,
+    "max_connections": int,
+    "header_timeout": float,
+    "body_timeout": float,
+    "allowed_hosts": _commas,
     "max_body_bytes": int,
     "journal_size": int,
     "replay_speed": float,

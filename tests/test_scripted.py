@@ -233,7 +233,7 @@ def test_from_the_marker(user: pytest.Pytester) -> None:
             pass
     ''')
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*responses[[]0[]]: unknown key(s) txt; valid: text, tool_use*"])
+    result.stdout.fnmatch_lines(["*responses[[]0[]]: unknown key(s) txt; valid: text, json, tool_use*"])
 
 
 def test_structured_output_answer(user: pytest.Pytester) -> None:
@@ -395,7 +395,7 @@ def test_a_file_for_mockclaude_serve(tmp_path: Path) -> None:
         second = _post(url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": turn}).json()
         assert second["content"] == [{"type": "text", "text": "It is sunny in Paris."}]
         # a reset between tests rewinds the file's answers
-        httpx.post(url + "/_mockclaude/reset")
+        httpx.post(url + "/_mockclaude/reset", json={})  # admin writes are JSON (admin.py)
         assert _post(url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": turn[:1]}).json()["content"][0]["type"] == "tool_use"
     finally:
         proc.terminate()

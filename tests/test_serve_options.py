@@ -112,3 +112,16 @@ def test_the_console_says_what_is_served_and_why_requests_fail(serve) -> None:  
     assert f"no interaction in cassette {CASSETTE} matches POST /v1/messages" in err
     assert "rejected POST /v1/messages" in err and "400 invalid_request_error" in err
     assert '"POST /v1/messages HTTP/1.1" 400' in out  # --access-log on its own (log level warning)
+
+
+def test_an_unknown_model_is_flagged_in_the_journal() -> None:
+    from mockclaude import MockClaude
+
+    mock = MockClaude()  # in process: no server needed
+    with mock.sdk_http_client() as client:
+        for model in ("claude-sonet-4-6", "claude-sonnet-4-6"):
+            body = {"model": model, "max_tokens": 8, "messages": [{"role": "user", "content": "Hi"}]}
+            assert client.post("http://mock/v1/messages", json=body, headers=HEADERS).status_code == 200
+    typo, known = mock.requests
+    assert any("model 'claude-sonet-4-6' is not a known model: the real API would answer 404" in n for n in typo.notes)
+    assert not any("not a known model" in n for n in known.notes)

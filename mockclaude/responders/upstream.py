@@ -64,7 +64,11 @@ def forward_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     for name, value in headers:
         low = name.lower()
         if low in _FORWARD or low.startswith("anthropic-"):
-            out[low] = value
+            if low not in out:
+                # A repeated header: forward the first, the one that was checked (key, version).
+                out[low] = value
+            elif low == "anthropic-beta":
+                out[low] += f",{value}"  # a list header: repeats add flags
     return out
 
 
