@@ -184,6 +184,20 @@ case("stream", "interleaved-blocks", INFO, "Robustness tier: deltas of two text 
      "client-bugs.md: the official SDK assumes index order", "stream", _sse(min_text=2, kinds=("text",), interleave=True), same_message(), bugs="14")
 
 
+@st.composite
+def _json_cut(draw: Any, signer: Any) -> Example:
+    ex: Example = draw(stream_example(signer, action="create", max_cuts=2))
+    body = b"".join(ex.replies[0].chunks)
+    at = draw(st.integers(1, len(body) - 1))
+    reply = ex.replies[0]
+    reply.chunks, reply.end, reply.label = [body[:at]], "cut", f"JSON body cut after {at} of {len(body)} bytes"
+    ex.max_retries, ex.describe = 0, reply.label
+    return ex
+
+
+case("stream", "cut-mid-json", MUST, "A non-streaming answer whose connection is cut part-way through the JSON body is reported as an error.",
+     MESSAGES_DOCS, "create", lambda signer: _json_cut(signer), an_error(), bugs="10")
+
 # --- errors.* ------------------------------------------------------------------------------------
 
 case("errors", "mid-stream-error", MUST, "An `error` event after a 200 response is reported as an error, not as a (partial) success.",
