@@ -36,6 +36,7 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", access_log: bool = F
         app,
         loop="auto",
         http=bounded_protocol(settings) or "auto",  # header, time and connection bounds (limits.py)
+        ws="none",  # the API has no websockets: an upgrade request is answered as plain HTTP (was a 500)
         lifespan="off",
         log_level=log_level,
         access_log=access_log,
