@@ -159,7 +159,11 @@ def bounded_protocol(settings: Any = None) -> Any:
             if self._head_count > max_count or self._head_bytes > max_bytes:
                 self._over = True
                 raise _TooLarge
-            super().on_header(name, value)
+            # uvicorn's own on_header, inlined: this runs for every header of every request
+            name = name.lower()
+            if name == b"expect" and value.lower() == b"100-continue":
+                self.expect_100_continue = True
+            self.headers.append((name, value))
 
         def on_headers_complete(self) -> None:
             self._in_head = False
