@@ -325,8 +325,11 @@ class MockClaudeApp:
                     if judged is not None:
                         return judged
                 entry.source = "error"
+                log.warning("mockclaude: rejected %s %s (%s): %d %s: %s", request.method, request.scope["path"], request_id, err.status, err.type, err.message)
                 return self.error_response(err, request_id, entry)
             entry = ex.entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
+            if ex.valid is not None and ex.valid.model is None:
+                self._flag_unknown_model(ex)
             ex.fault = self.faults.select(ex)
             if ex.fault is not None:
                 entry.fault = ex.fault.describe()
@@ -363,6 +366,17 @@ class MockClaudeApp:
                     self.threads.settle_answer(ex.turn, answer)
                 return self.render(ex, answer)
         return None
+
+    def _flag_unknown_model(self, ex: Exchange) -> None:
+        # Accepted (it looks like a Claude id) but not in the registry: the real API would say 404.
+        # Said in the journal and the log, so a typo such as claude-sonet-4-6 does not pass silently.
+        note = (
+            f"model {ex.valid.model_id!r} is not a known model: the real API would answer 404 not_found_error "
+            "(--strict-models / strict_models=True answers so)"
+        )
+        if ex.entry is not None:
+            ex.entry.notes.append(note)
+        log.warning("mockclaude: %s %s (%s): %s", ex.request.method, ex.request.scope["path"], ex.request_id, note)
 
     async def _answer_messages(self, ex: Exchange) -> Response:
         if self.case_hook is not None and ex.request.scope["path"].startswith(CASE_PREFIX):
