@@ -150,7 +150,8 @@ class MockClaude:
         return async_sdk_http_client(self.app, **client_options)
 
     def reset(self) -> None:
-        """Forget the journal, the prompt cache and queued faults."""
+        """Forget the journal and the prompt cache; faults back to the ones the server started with
+        (those added since are dropped); cassettes rewound."""
         self.app.reset()
 
     def add_fault(self, fault: Any) -> Any:
