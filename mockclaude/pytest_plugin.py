@@ -89,14 +89,20 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from .config import unknown_env  # light: config imports nothing heavy
+
+    lines = [f"mockclaude: warning: {name} is not a mockclaude variable (ignored)" for name in unknown_env()]
     mode = config.getoption("mockclaude_record_mode", None)
     upstream = config.getoption("mockclaude_upstream", None)
     lock = recording_lock(config)
     blocked = f"; recording blocked by {lock}" if lock and mode is None else ""
     if mode is None and upstream is None:
-        return f"mockclaude: recording blocked by {lock}" if lock else None
-    return f"mockclaude: record mode {mode or '(env/default)'}, upstream {upstream or '(env/default)'}{blocked}"
+        if lock:
+            lines.append(f"mockclaude: recording blocked by {lock}")
+    else:
+        lines.append(f"mockclaude: record mode {mode or '(env/default)'}, upstream {upstream or '(env/default)'}{blocked}")
+    return lines
 
 
 _FALSY = ("", "0", "false", "no", "off")

@@ -188,3 +188,17 @@ def test_{i}(mockclaude):
     result = user.runpytest_subprocess("-n", "2")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["mockclaude: 0 replayed, 0 recorded, 0 unmatched, 4 scripted in 4 test(s);*"])
+
+
+def test_the_session_header_warns_of_unknown_variables_and_a_lock(
+    user: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOCKCLAUDE_RECORDMODE", "once")  # a typo: would do nothing, silently
+    monkeypatch.setenv("CI", "true")
+    user.makepyfile(test_nothing="def test_x(): pass")
+    result = user.runpytest_inprocess()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([
+        "mockclaude: warning: MOCKCLAUDE_RECORDMODE is not a mockclaude variable (ignored)",
+        "mockclaude: recording blocked by CI=true",
+    ])
