@@ -67,14 +67,14 @@ def case(group: str, slug: str, level: str, requirement: str, source: str, actio
 
 # --- checks shared by many cases ---------------------------------------------------------------
 
-def same_message(*keys: str) -> Callable[[Example, Outcome], list[str]]:
+def same_message(*keys: str, blocks: bool = False) -> Callable[[Example, Outcome], list[str]]:
     keys = keys or ("content", "stop_reason")
 
     def check(ex: Example, out: Outcome) -> list[str]:
         msg, probs = expect_ok(out)
         if msg is None:
             return probs
-        return problems_of_message(msg, ex.expect["message"], keys)
+        return problems_of_message(msg, ex.expect["message"], keys, blocks=blocks)
 
     return check
 
@@ -106,9 +106,10 @@ def ends_policy(ex: Example, out: Outcome) -> list[str]:
 
 
 def _sse(*, eols: tuple[str, ...] = ("\n",), data_space: tuple[str, ...] = ("always",), pings: int = 0, comments: int = 0,
-         unknown: int = 0, empty_ping: bool = False, focus: tuple[str, ...] = (), bytewise: bool = False,
+         unknown: int = 0, empty_ping: bool = False, multiline: bool = False, focus: tuple[str, ...] = (), bytewise: bool = False,
          kinds: tuple[str, ...] = ("text",), stop_reason: str | None = None, **kw: Any) -> Callable[[Any], Any]:
-    enc = encoding_strategy(eols=eols, data_space=data_space, pings=pings, comments=comments, unknown=unknown, empty_ping=empty_ping)
+    enc = encoding_strategy(eols=eols, data_space=data_space, pings=pings, comments=comments, unknown=unknown, empty_ping=empty_ping,
+                           multiline=multiline)
     return lambda signer: stream_example(signer, kinds=kinds, stop_reason=stop_reason, enc=enc, focus=focus, bytewise=bytewise, **kw)
 
 
@@ -151,10 +152,13 @@ case("sse", "everything", MUST, "All of the above at once: any line ends, pings,
      _sse(eols=("\n", "\r\n", "\r", "mixed"), data_space=("always", "mixed"), pings=3, comments=2, unknown=2,
           focus=("utf8", "crlf", "separator"), kinds=ALL_KINDS), same_message(), bugs="1,2,4,5,7")
 
+case("sse", "multi-line-data", SHOULD, "An event whose data spans several `data:` lines is their lines joined with a newline (the API sends one line; proxies may not).",
+     SSE_SPEC, "stream", _sse(multiline=True), same_message())
+
 # --- stream.* ------------------------------------------------------------------------------------
 
-case("stream", "text", MUST, "Text blocks accumulate from their text_delta events, in index order.", STREAMING_DOCS, "stream",
-     _sse(min_text=1), same_message())
+case("stream", "text", SHOULD, "Text blocks accumulate from their text_delta events, each kept as its own block, in index order (elsewhere adjacent text blocks compare as one).",
+     STREAMING_DOCS, "stream", _sse(min_text=2, kinds=("text",)), same_message(blocks=True))
 case("stream", "stop-reasons", MUST, "Every documented stop_reason is reported as sent (including pause_turn, refusal, model_context_window_exceeded).",
      MESSAGES_DOCS, "stream", lambda signer: st.sampled_from(STOP_REASONS).flatmap(
          lambda r: stream_example(signer, stop_reason=r)), same_message(), bugs="24,25")
@@ -179,6 +183,20 @@ case("stream", "stall", MUST, "A pause of under a second inside a stream (no byt
 case("stream", "interleaved-blocks", INFO, "Robustness tier: deltas of two text blocks interleaved by index still land in their own block.",
      "client-bugs.md: the official SDK assumes index order", "stream", _sse(min_text=2, kinds=("text",), interleave=True), same_message(), bugs="14")
 
+
+@st.composite
+def _json_cut(draw: Any, signer: Any) -> Example:
+    ex: Example = draw(stream_example(signer, action="create", max_cuts=2))
+    body = b"".join(ex.replies[0].chunks)
+    at = draw(st.integers(1, len(body) - 1))
+    reply = ex.replies[0]
+    reply.chunks, reply.end, reply.label = [body[:at]], "cut", f"JSON body cut after {at} of {len(body)} bytes"
+    ex.max_retries, ex.describe = 0, reply.label
+    return ex
+
+
+case("stream", "cut-mid-json", MUST, "A non-streaming answer whose connection is cut part-way through the JSON body is reported as an error.",
+     MESSAGES_DOCS, "create", lambda signer: _json_cut(signer), an_error(), bugs="10")
 
 # --- errors.* ------------------------------------------------------------------------------------
 
@@ -252,6 +270,24 @@ case("retry", "no-duplicate-after-cut", MUST, "A stream cut mid-way is either re
      STREAMING_DOCS, "stream", lambda signer: _cut_then_full(signer), lambda ex, out: _dedupe_check(ex, out), max_examples=4, bugs="37")
 
 
+@st.composite
+def _reset_then_ok(draw: Any, signer: Any) -> Example:
+    ok: Example = draw(stream_example(signer, action=draw(st.sampled_from(["create", "stream"])), max_cuts=2))
+    from .serving import connection_reset
+
+    return Example(ok.action, ok.request, [connection_reset(), *ok.replies], max_retries=2,
+                   expect={"message": ok.expect["message"]}, describe="attempt 1: connection reset; attempt 2: the answer")
+
+
+def _reset_check(ex: Example, out: Outcome) -> list[str]:
+    probs = [] if len(out.requests) == 2 else [f"{len(out.requests)} requests reached the server, expected 2 (one retry)"]
+    msg, p = expect_ok(out)
+    return probs + (p if msg is None else problems_of_message(msg, ex.expect["message"]))
+
+
+case("retry", "connection-reset", SHOULD, "A connection reset before any response is retried (the request never got an answer).",
+     _R, "any", lambda signer: _reset_then_ok(signer), _reset_check, max_examples=2, bugs="36")
+
 # --- usage.* -------------------------------------------------------------------------------------
 
 case("usage", "cumulative", MUST, "Usage is message_delta's running totals (output_tokens overwritten, not added), with message_start's input and cache figures.",
@@ -264,6 +300,8 @@ case("usage", "absent-delta-usage", SHOULD, "A message_delta without usage leave
      _sse(delta_usage="absent"), same_message("usage"), bugs="23")
 case("usage", "json", MUST, "A non-streaming answer's usage (with the cache fields) is reported as sent.", MESSAGES_DOCS, "create",
      lambda signer: stream_example(signer, action="create"), same_message("usage"))
+case("usage", "details", SHOULD, "usage.cache_creation (the 5m / 1h split) and usage.service_tier are reported as sent.", MESSAGES_DOCS, "any",
+     lambda signer: st.sampled_from(["create", "stream"]).flatmap(lambda a: stream_example(signer, action=a)), same_message("usage_details"))
 
 # --- tools.* -------------------------------------------------------------------------------------
 

@@ -92,14 +92,39 @@ def expect_ok(out: Outcome) -> tuple[dict[str, Any] | None, list[str]]:
     return msg, []
 
 
-def problems_of_message(got: dict[str, Any], want: dict[str, Any], keys: tuple[str, ...] = ("content", "stop_reason")) -> list[str]:
-    """Compare the named top-level parts of the reported message with what the events define."""
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+
+
+def merge_text(content: Any) -> Any:
+    """Adjacent plain text blocks as one (a framework that keeps text as one string loses only the
+    block boundaries, which ``stream.text`` judges on its own)."""
+    if not isinstance(content, list):
+        return content
+    out: list[Any] = []
+    for b in content:
+        plain = isinstance(b, dict) and set(b) == {"type", "text"} and b["type"] == "text"
+        if plain and out and isinstance(out[-1], dict) and set(out[-1]) == {"type", "text"} and out[-1]["type"] == "text":
+            out[-1] = {"type": "text", "text": out[-1]["text"] + b["text"]}
+        else:
+            out.append(dict(b) if plain else b)
+    return out
+
+
+def problems_of_message(got: dict[str, Any], want: dict[str, Any], keys: tuple[str, ...] = ("content", "stop_reason"),
+                        *, blocks: bool = False) -> list[str]:
+    """Compare the named top-level parts of the reported message with what the events define.
+
+    ``usage``: the token counts; ``usage_details``: ``cache_creation`` and ``service_tier``.
+    Adjacent text blocks compare as one unless ``blocks``."""
     g, w = normalize(got), normalize(want)
+    if not blocks:
+        g["content"], w["content"] = merge_text(g.get("content")), merge_text(w.get("content"))
     out: list[str] = []
     for k in keys:
-        if k == "usage":
+        if k in ("usage", "usage_details"):
             gu, wu = g.get("usage") or {}, w.get("usage") or {}
-            diff = {f: (gu.get(f), wu.get(f)) for f in wu if gu.get(f) != wu.get(f)}
+            fields = TOKEN_FIELDS if k == "usage" else ("cache_creation", "service_tier")
+            diff = {f: (gu.get(f), wu.get(f)) for f in fields if f in wu and gu.get(f) != wu.get(f)}
             if diff:
                 out.append("usage differs (field: reported, defined by the events): " + _short(diff, 600))
             continue

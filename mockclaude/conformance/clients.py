@@ -18,6 +18,7 @@ import signal
 import subprocess
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,8 +224,6 @@ class AdapterProcess(Client):
             code = proc.poll()
             self._kill()
             return ClientFailure("crash", f"cannot write the case ({exc}); exit status {code}", self._stderr_since(mark))
-        import time
-
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()

@@ -26,7 +26,7 @@ from .serving import CaseServer
 
 __all__ = ["CaseResult", "Verdict", "run_case", "run_suite"]
 
-DEFAULT_EXAMPLES = 12
+DEFAULT_EXAMPLES = 10
 SHRINK_BUDGET = 100  # client runs spent shrinking a failure (a count, not a time: reproducible)
 
 

@@ -28,16 +28,16 @@ from ..server import MockClaude
 
 __all__ = ["CaseServer", "Reply", "http_error", "json_reply", "stream_reply"]
 
-CHUNK_GAP = 0.001  # seconds between chunks (bodies of at most GAP_LIMIT chunks)
-GAP_LIMIT = 48
+CHUNK_GAP = 0.0005  # seconds between chunks (bodies of at most GAP_LIMIT chunks)
+GAP_LIMIT = 32
 
 
 @dataclass
 class Reply:
     """One answer to one request: status, headers, the body in its network chunks, and how it ends.
 
-    ``end``: ``complete`` (the HTTP body ends properly) or ``cut`` (the connection is closed
-    without the chunked terminator). ``stall``: (chunk index, seconds) — silence before that chunk.
+    ``end``: ``complete`` (the HTTP body ends properly), ``cut`` (the connection is closed
+    without the chunked terminator) or ``reset`` (a TCP RST before any byte of a response). ``stall``: (chunk index, seconds) — silence before that chunk.
     """
 
     status: int = 200
@@ -63,6 +63,11 @@ class Reply:
         if self.stall:
             out["stall"] = {"before_chunk": self.stall[0], "seconds": self.stall[1]}
         return out
+
+
+def connection_reset() -> Reply:
+    """No response at all: the connection is reset (RST) when the request has arrived."""
+    return Reply(status=0, end="reset", label="connection reset before any response")
 
 
 def stream_reply(chunks: list[bytes], *, end: str = "complete", stall: tuple[int, float] | None = None, label: str = "") -> Reply:
@@ -133,6 +138,8 @@ class _ScriptedResponse(Response):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         reply = self.reply
+        if reply.end == "reset" and await _drop(self.ex, "reset"):
+            return
         cycle = getattr(scope.get("mockclaude.send"), "__self__", None)
         sock = getattr(getattr(cycle, "transport", None), "get_extra_info", lambda _k: None)("socket")
         if sock is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ class Encoding:
     comments: int = 0  # ": keepalive" comment lines
     unknown: int = 0  # unknown event types (named, and unnamed with an unknown "type")
     empty_ping: bool = False  # a ping whose data line is empty (proxies forward such frames)
+    multiline: bool = False  # some events' JSON split over two data: lines (joined with a newline)
 
     def describe(self) -> str:
         eol = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}.get(self.eol, self.eol)
@@ -39,6 +41,8 @@ class Encoding:
                 parts.append(f"{getattr(self, k)} {k}")
         if self.empty_ping:
             parts.append("an empty-data ping")
+        if self.multiline:
+            parts.append("multi-line data")
         return ", ".join(parts)
 
 
@@ -50,6 +54,7 @@ def encoding_strategy(
     comments: int = 0,
     unknown: int = 0,
     empty_ping: bool = False,
+    multiline: bool = False,
 ) -> st.SearchStrategy[Encoding]:
     """Encodings with the given choices; counts are drawn from 0..N (at least 1 when N > 0)."""
     return st.builds(
@@ -60,6 +65,7 @@ def encoding_strategy(
         comments=st.integers(min(1, comments), comments),
         unknown=st.integers(min(1, unknown), unknown),
         empty_ping=st.just(empty_ping),
+        multiline=st.just(multiline),
     )
 
 
@@ -95,7 +101,12 @@ def encode_events(draw: Any, events: list[tuple[str, dict[str, Any]]], enc: Enco
         if name is not None:
             lines.append(f"event: {name}")
         space = enc.data_space == "always" or (enc.data_space == "mixed" and draw(st.booleans()))
-        lines.append(("data: " if space else "data:") + data if data else "data:")
+        prefix = "data: " if space else "data:"
+        if enc.multiline and data.startswith('{"type":') and draw(st.booleans()):
+            # after the first colon is outside any string: the newline the lines are joined with is JSON whitespace
+            lines += [prefix + data[:8], prefix + data[8:]]
+        else:
+            lines.append(prefix + data if data else "data:")
         lines.append("")
     out: list[str] = []
     prev = ""
@@ -110,15 +121,16 @@ def encode_events(draw: Any, events: list[tuple[str, dict[str, Any]]], enc: Enco
     return "".join(out).encode("utf-8")
 
 
+_CONTINUATION = re.compile(rb"[\x80-\xbf]")
+_CRLF = re.compile(rb"\r\n")
+_TWO_ENDS = re.compile(rb"[\r\n](?=[\r\n])")
+
+
 def _targets(raw: bytes) -> dict[str, list[int]]:
     """Interesting cut offsets: inside UTF-8 characters, inside CRLF, between the two line ends."""
-    inside_utf8 = [i for i in range(1, len(raw)) if 0x80 <= raw[i] < 0xC0]
-    inside_crlf = [i + 1 for i in range(len(raw) - 1) if raw[i : i + 2] == b"\r\n"]
-    between = [
-        i
-        for i in range(1, len(raw))
-        if raw[i - 1 : i] in (b"\n", b"\r") and raw[i : i + 1] in (b"\n", b"\r") and raw[i - 1 : i + 1] != b"\r\n"
-    ]
+    inside_utf8 = [m.start() for m in _CONTINUATION.finditer(raw)]
+    inside_crlf = [m.start() + 1 for m in _CRLF.finditer(raw)]
+    between = [m.start() + 1 for m in _TWO_ENDS.finditer(raw) if raw[m.start() : m.start() + 2] != b"\r\n"]
     return {"utf8": inside_utf8, "crlf": inside_crlf, "separator": between}
 
 
