@@ -178,7 +178,7 @@ def shape_mutated(draw: st.DrawFn, corpus: list[dict[str, Any]] = CORPUS) -> Any
         elif action == "drop":
             del parent[key]
         elif action == "rename" and isinstance(parent, dict):
-            parent[draw(st.sampled_from([*KEYS, "Type", "typ", key + "_"]))] = parent.pop(key)
+            parent[draw(st.sampled_from([*KEYS, "Type", "typ", f"{key}_"]))] = parent.pop(key)
         elif action == "extra" and isinstance(parent[key], dict):
             parent[key][draw(st.sampled_from(KEYS))] = copy.deepcopy(draw(json_values | st.sampled_from(TAGS + EDGE)))
         elif action == "wrong_tag" and isinstance(parent[key], dict):
