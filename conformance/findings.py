@@ -141,9 +141,10 @@ SUMMARIES: dict[str, str] = {
                  "stream parser, the event name never read (so `error` events pass), no tool calls in a streamed "
                  "loop, and a fixed back-off that ignores the retry headers."),
     "langchain": ("ChatAnthropic through LangChain's public API (`invoke`, `stream`, `bind_tools`, AIMessage + "
-                  "ToolMessage loop). Its MUST failures have three causes: streamed usage taken from `message_delta` "
-                  "alone, blank text blocks dropped when an answer goes back, and the request's `metadata` swallowed "
-                  "by LangChain's own `metadata` field."),
+                  "ToolMessage loop). Its MUST failures have two causes: streamed usage taken from `message_delta` "
+                  "alone, and the request's `metadata` swallowed by LangChain's own `metadata` field. (It also drops "
+                  "blank text blocks when an answer goes back — `if text.strip():` in `_format_messages` — which the "
+                  "suite no longer provokes: the API refuses such blocks in a request anyway.)"),
     "pydantic-ai": "`pydantic_ai.direct` for one request, an `Agent` with echo tools and its own loop for tool loops.",
 }
 

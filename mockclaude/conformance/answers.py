@@ -72,6 +72,10 @@ _ALPHABET = st.sampled_from(
     [*list("abcdefgh xyz ,."), "é", "ß", "ж", "€", "“", "”", "日本", "中", "🙂", "🧪", "𝔘", '"', "\\", "\n", "\t", "\u2028", "\x85"]
 )
 texts = st.lists(_ALPHABET, min_size=1, max_size=24).map("".join)
+# A text block of an answer: not blank. The API refuses a whitespace-only text block in a request
+# ("text content blocks must contain non-whitespace text", and the double with it), so a tool loop
+# that sends such an answer back unchanged, as it must, would fail on the answer, not on the client.
+answer_texts = texts.filter(lambda t: t.strip() != "")
 _ids = st.text(alphabet="abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=12, max_size=12)
 
 
@@ -197,7 +201,7 @@ def message_strategy(
     for _ in range(draw(st.integers(min_text, 3)) if middle else 0):
         k = draw(st.sampled_from(middle))
         if k == "text":
-            content.append({"type": "text", "text": draw(texts)})
+            content.append({"type": "text", "text": draw(answer_texts)})
         elif k == "citations":
             content.append(draw(cited_text_block()))
         else:
@@ -208,7 +212,7 @@ def message_strategy(
         names = tool_names or tuple(t["name"] for t in TOOLS)
         content.extend(draw(tool_use_block(draw(st.sampled_from(names)))) for _ in range(n))
     if not content:
-        content.append({"type": "text", "text": draw(texts)})
+        content.append({"type": "text", "text": draw(answer_texts)})
     unique_ids(content, "m" + draw(_ids)[:4])
     return {
         "id": "msg_" + draw(_ids),
