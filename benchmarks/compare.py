@@ -537,7 +537,7 @@ def report(servers: list[Server], chosen: list[Workload], modes: list[str],
     print(f"\nreq/s, median of {args.rounds} x {args.seconds}s wrk -t1 (-c{args.connections}; t100/t500 "
           f"-c{max(1, args.connections // 2)}); {os.cpu_count()} CPUs, load {load[0]:.1f}; "
           f"every answer checked\n")
-    head = f"| {"workload":14} | {'body':4} | " + " | ".join(f"{lab:>14}" for lab in labels)
+    head = f"| {'workload':14} | {'body':4} | " + " | ".join(f"{lab:>14}" for lab in labels)
     if ref:
         head += " | " + " | ".join(f"{lab + '/aimock':>18}" for lab in others)
     print(head + " |")
@@ -550,7 +550,7 @@ def report(servers: list[Server], chosen: list[Workload], modes: list[str],
             if ref:
                 row += " | " + " | ".join(f"{med[lab] / med[ref]:>18.2f}" for lab in others)
             print(row + " |")
-    row = f"| {"cold start":14} | {'s':4} | " + " | ".join(f"{cold[lab]:>14.3f}" for lab in labels)
+    row = f"| {'cold start':14} | {'s':4} | " + " | ".join(f"{cold[lab]:>14.3f}" for lab in labels)
     if ref:
         row += " | " + " | ".join(f"{cold[lab] / cold[ref]:>18.2f}" for lab in others)
     print(row + " |")
