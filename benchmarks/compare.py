@@ -545,7 +545,7 @@ def report(servers: list[Server], chosen: list[Workload], modes: list[str],
     for w in chosen:
         for mode in modes:
             med = {lab: statistics.median(results[(lab, w.name, mode)]) for lab in labels}
-            row = f"| {w.name + ' (' + _size(w.template) + ')':10} | {mode:4} | " + " | ".join(
+            row = f"| {w.name + ' (' + _size(w.template) + ')':14} | {mode:4} | " + " | ".join(
                 f"{fmt_rps(med[lab]):>14}" for lab in labels)
             if ref:
                 row += " | " + " | ".join(f"{med[lab] / med[ref]:>18.2f}" for lab in others)
