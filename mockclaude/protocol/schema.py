@@ -26,7 +26,7 @@ from ..errors import ApiError, invalid
 from . import _fastcheck
 from ._sdk_defs import DEFS, ROOTS
 
-__all__ = ["ENDPOINTS", "build_schema", "get_validator", "shape_error"]
+__all__ = ["ENDPOINTS", "build_schema", "get_validator", "shape_error", "shape_ok"]
 
 ENDPOINTS = ("messages", "count_tokens")
 
@@ -208,6 +208,15 @@ def get_validator(version: str, endpoint: str = "messages") -> Any:
 @functools.cache
 def _fast(version: str, endpoint: str) -> Any:
     return _fastcheck.compile_schema(build_schema(version, endpoint))
+
+
+def shape_ok(body: Any, version: str, endpoint: str = "messages") -> bool:
+    """True when ``body`` has the right shape (the fast checker alone; False when it cannot tell,
+    e.g. nesting too deep for it: :func:`shape_error` then words the answer)."""
+    try:
+        return bool(_fast(version, endpoint)(body))
+    except RecursionError:
+        return False
 
 
 def shape_error(body: Any, version: str, endpoint: str = "messages") -> ApiError | None:
