@@ -25,6 +25,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from . import protocol
+from .admission import AdmissionMemo
 from .config import Settings
 from .errors import STATUS_FOR_TYPE, ApiError, invalid, new_request_id
 from .journal import Journal, JournalEntry
@@ -32,7 +33,7 @@ from .redact import DEFAULT_REDACT
 from .protocol import models as model_registry
 from .ratelimit import ORGANIZATION_ID
 from .responders import Answer
-from .responders.synthetic import PromptCache, SyntheticResponder
+from .responders.synthetic import PromptCache, SyntheticResponder, request_digest
 from .signatures import Signer
 from .sse import Event, StreamError, encode, encode_all, events_from_message, message_from_events
 from .tokens import count_request
@@ -121,6 +122,7 @@ class MockClaudeApp:
         self.signer = Signer(settings.signing_key)
         self.prompt_cache = PromptCache(min_tokens=settings.cache_min_tokens)
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
+        self.admitted = AdmissionMemo()  # validated bodies (pure: settings are fixed until the next configure)
         self.responders: list[Any] = self._build_responders()
         self.faults = self._build_faults()
         self.router = Starlette(
@@ -231,16 +233,25 @@ class MockClaudeApp:
         meta = protocol.check_headers(
             request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
         )
-        ex.raw = await self._read_body(request)
-        ex.body = protocol.parse_body(ex.raw)
-        ex.valid = protocol.validate_messages(
-            ex.body,
-            version=meta.version,
-            signer=self.signer,
-            strict_models=self.settings.strict_models,
-            endpoint=ex.endpoint,
-        )
-        ex.stream = bool(getattr(ex.valid, "stream", False))
+        raw = ex.raw = await self._read_body(request)
+        digest = self.admitted.digest(raw)
+        valid = self.admitted.get(digest, meta.version, ex.endpoint)
+        if valid is None:  # not seen lately: parse and validate (a body seen before was valid then)
+            ex.body = protocol.parse_body(raw)
+            valid = protocol.validate_messages(
+                ex.body,
+                version=meta.version,
+                signer=self.signer,
+                strict_models=self.settings.strict_models,
+                endpoint=ex.endpoint,
+            )
+            # the synthetic answer's digest: the same hash, unless there is a stream flag to leave out
+            valid.digest = request_digest(ex.body, raw) if b'"stream"' in raw else digest
+            self.admitted.put(digest, meta.version, ex.endpoint, valid, len(raw))
+        else:
+            ex.body = valid.body
+        ex.valid = valid
+        ex.stream = bool(valid.stream)
 
     async def messages(self, request: Request) -> Response:
         return await self._handle(request, "messages", self._answer_messages)
