@@ -10,6 +10,10 @@ What is *not* remembered: anything with state. Header checks, the journal, fault
 the prompt cache run for every request; a rejected body is validated again each time (its error
 carries nothing the next request could reuse). The memo is bounded by count and by the bytes of the
 bodies it holds (oldest forgotten first), and a large body is not kept at all.
+
+A body is kept only the second time its digest is seen: a stream of bodies that never repeat (an
+agent loop, whose conversation grows every turn) then costs a digest lookup, not a churn of parsed
+bodies through the memo — long-lived objects the garbage collector would have to walk again and again.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class AdmissionMemo:
     def __init__(self, max_items: int = 1024, max_bytes: int = 16 * 1024 * 1024, max_body: int = 1024 * 1024) -> None:
         self.max_items, self.max_bytes, self.max_body = max_items, max_bytes, max_body
         self._items: dict[tuple[bytes, str, str], tuple[Any, int]] = {}
+        self._seen: dict[tuple[bytes, str, str], None] = {}  # keys seen once (no body kept), bounded
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -49,6 +54,12 @@ class AdmissionMemo:
         with self._lock:
             if key in self._items:
                 return
+            if key not in self._seen:  # the first time: remember the digest only
+                self._seen[key] = None
+                if len(self._seen) > 4 * self.max_items:
+                    del self._seen[next(iter(self._seen))]
+                return
+            del self._seen[key]
             self._items[key] = (valid, size)
             self._bytes += size
             while len(self._items) > self.max_items or self._bytes > self.max_bytes:
@@ -58,6 +69,7 @@ class AdmissionMemo:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._seen.clear()
             self._bytes = 0
 
     def __len__(self) -> int:

@@ -35,7 +35,15 @@ from .ratelimit import ORGANIZATION_ID
 from .responders import Answer
 from .responders.synthetic import PromptCache, SyntheticResponder, request_digest
 from .signatures import Signer
-from .sse import Event, StreamError, encode, encode_all, events_from_message, message_from_events
+from .sse import (
+    Event,
+    StreamError,
+    encode,
+    encode_all,
+    encode_message,
+    events_from_message,
+    message_from_events,
+)
 from .tokens import count_request
 
 __all__ = ["Exchange", "MockClaudeApp", "create_app"]
@@ -354,9 +362,15 @@ class MockClaudeApp:
             chunks = self._encode_live(answer.live)
             label = "sse: live"
         else:
-            events = answer.events if answer.events is not None else events_from_message(answer.body)
             speed = self.settings.replay_speed
             offsets = answer.offsets if speed > 0 else None
+            if not wraps and offsets is None and answer.events is None and answer.raw is None:
+                # A message streamed whole (the synthetic answer): its bytes straight, no events.
+                raw, count = encode_message(answer.body)
+                if entry is not None:
+                    entry.status, entry.sent, entry.response_headers = 200, f"sse: {count} events", headers
+                return Response(raw, status_code=200, headers=headers, media_type=SSE_TYPE)
+            events = answer.events if answer.events is not None else events_from_message(answer.body)
             if not wraps and offsets is None:
                 # The fast path: the whole stream as one body.
                 if entry is not None:

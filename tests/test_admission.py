@@ -35,27 +35,33 @@ def post(mock: MockClaude, raw: bytes, **headers: str) -> httpx.Response:
 
 
 def test_the_same_body_is_validated_once_and_answered_alike(mock: MockClaude) -> None:
-    first, second = post(mock, body()), post(mock, body())
-    assert first.status_code == second.status_code == 200
-    assert first.json() == second.json()
-    assert len(mock.app.admitted) == 1
-    assert len(mock.requests) == 2  # the journal has both
-    assert first.headers["request-id"] != second.headers["request-id"]
+    first, second, third = post(mock, body()), post(mock, body()), post(mock, body())
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert first.json() == second.json() == third.json()
+    assert len(mock.app.admitted) == 1  # kept the second time it was seen
+    assert len(mock.requests) == 3  # the journal has every one
+    assert len({r.headers["request-id"] for r in (first, second, third)}) == 3
+
+
+def test_a_body_seen_once_is_not_kept(mock: MockClaude) -> None:
+    for n in range(5):
+        assert post(mock, body(f"turn {n}")).status_code == 200
+    assert len(mock.app.admitted) == 0
 
 
 def test_stream_and_json_of_one_body_get_the_same_message(mock: MockClaude) -> None:
     plain = post(mock, body()).json()
-    for _ in range(2):
+    for _ in range(3):
         streamed = post(mock, body(stream=True))
         assert streamed.headers["content-type"].startswith("text/event-stream")
         start = json.loads(streamed.text.split("data: ", 2)[1].split("\n", 1)[0])
         assert start["message"]["id"] == plain["id"]
-    assert len(mock.app.admitted) == 2  # a different body: its own entry
+    assert len(mock.app.admitted) == 1  # the stream body (the plain one was seen once only)
 
 
 def test_version_and_endpoint_are_part_of_the_key(mock: MockClaude) -> None:
     raw = body(temperature=0.5)
-    assert post(mock, raw).status_code == 200
+    assert post(mock, raw).status_code == post(mock, raw).status_code == 200
     refused = post(mock, raw, **{"anthropic-version": "2026-10-21"})
     assert refused.status_code == 400 and "temperature" in refused.json()["error"]["message"]
     assert len(mock.app.admitted) == 1
@@ -89,7 +95,8 @@ def test_faults_still_apply_to_a_remembered_body(mock: MockClaude) -> None:
 
 
 def test_configure_starts_a_new_memo(mock: MockClaude) -> None:
-    post(mock, body("a model it does not know", model="claude-new-9"))
+    for _ in range(2):
+        post(mock, body("a model it does not know", model="claude-new-9"))
     assert len(mock.app.admitted) == 1
     mock.app.configure(mock.app.settings.with_(strict_models=True))
     assert len(mock.app.admitted) == 0
@@ -100,11 +107,15 @@ def test_bounded_by_count_bytes_and_body_size() -> None:
     memo = AdmissionMemo(max_items=3, max_bytes=100, max_body=60)
     for i in range(5):
         memo.put(memo.digest(b"%d" % i), "v", "messages", i, 10)
+        assert memo.get(memo.digest(b"%d" % i), "v", "messages") is None  # seen once: not kept
+        memo.put(memo.digest(b"%d" % i), "v", "messages", i, 10)
     assert len(memo) == 3 and memo.get(memo.digest(b"0"), "v", "messages") is None
     assert memo.get(memo.digest(b"4"), "v", "messages") == 4
-    memo.put(memo.digest(b"big"), "v", "messages", "big", 61)  # over max_body: not kept
+    for _ in range(2):
+        memo.put(memo.digest(b"big"), "v", "messages", "big", 61)  # over max_body: not kept
     assert memo.get(memo.digest(b"big"), "v", "messages") is None
     memo.clear()
     for i in range(3):
-        memo.put(memo.digest(b"%d" % i), "v", "messages", i, 45)  # 135 bytes > 100: the oldest goes
+        for _ in range(2):
+            memo.put(memo.digest(b"%d" % i), "v", "messages", i, 45)  # 135 bytes > 100: the oldest goes
     assert len(memo) == 2 and memo.get(memo.digest(b"0"), "v", "messages") is None
