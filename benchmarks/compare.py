@@ -443,6 +443,8 @@ def main() -> None:
     ap.add_argument("--variant", action="append", default=[], metavar="LABEL=ARGS",
                     help="also this tree's mockclaude serve with extra arguments (repeatable)")
     ap.add_argument("--mock-args", default="", help="extra arguments for this tree's mockclaude serve")
+    ap.add_argument("--command", action="append", default=[], metavar="LABEL=CMD",
+                    help="also any server started by CMD ({port}: its port), run in benchmarks/ (repeatable)")
     ap.add_argument("--no-aimock", action="store_true")
     ap.add_argument("--no-bare", action="store_true")
     args = ap.parse_args()
@@ -473,6 +475,9 @@ def main() -> None:
         for v in args.variant:
             label, _, extra = v.partition("=")
             servers.append(mockclaude_server(label, ROOT, shlex.split(extra)))
+        for c in args.command:
+            label, _, cmd = c.partition("=")
+            servers.append(Server(label, shlex.split(cmd), cwd=HERE, env={"PYTHONPATH": str(ROOT)}))
         if not args.no_aimock:
             aim = aimock_server(tmp)
             if aim is not None:
@@ -532,7 +537,8 @@ def report(servers: list[Server], chosen: list[Workload], modes: list[str],
            bad_notes: list[str], args: argparse.Namespace) -> None:
     labels = [s.label for s in servers]
     ref = "aimock" if "aimock" in labels else None
-    others = [lab for lab in labels if lab.startswith("mockclaude") or lab in {v.partition("=")[0] for v in args.variant}]
+    extra = {v.partition("=")[0] for v in [*args.variant, *args.command]}
+    others = [lab for lab in labels if lab.startswith("mockclaude") or lab in extra]
     load = os.getloadavg()
     print(f"\nreq/s, median of {args.rounds} x {args.seconds}s wrk -t1 (-c{args.connections}; t100/t500 "
           f"-c{max(1, args.connections // 2)}); {os.cpu_count()} CPUs, load {load[0]:.1f}; "
