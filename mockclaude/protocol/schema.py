@@ -17,14 +17,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
-
-import jsonschema  # type: ignore[import-untyped]
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, invalid
 from . import _fastcheck
 from ._sdk_defs import DEFS, ROOTS
+
+if TYPE_CHECKING:  # jsonschema is imported when a body is invalid: a valid one never needs it
+    from jsonschema import ValidationError  # type: ignore[import-untyped]
 
 __all__ = ["ENDPOINTS", "build_schema", "get_validator", "shape_error", "shape_ok"]
 
@@ -160,6 +160,8 @@ def build_schema(version: str, endpoint: str = "messages") -> dict[str, Any]:
 def _x_discriminator(
     validator: Any, spec: dict[str, Any], instance: Any, schema: dict[str, Any]
 ) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if not isinstance(instance, dict):
         return  # the sibling "type": "object" reports it
     prop = spec["property"]
@@ -194,15 +196,17 @@ def _short_json(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_Validator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator, {"x-discriminator": _x_discriminator}
-)
+@functools.cache
+def _validator_class() -> Any:
+    import jsonschema
+
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-discriminator": _x_discriminator})
 
 
 @functools.cache
 def get_validator(version: str, endpoint: str = "messages") -> Any:
     """The compiled jsonschema validator (built once per version and endpoint)."""
-    return _Validator(build_schema(version, endpoint))
+    return _validator_class()(build_schema(version, endpoint))
 
 
 @functools.cache

@@ -457,3 +457,21 @@ def test_a_right_shape_never_breaks_a_before_schema_rule(body: Any, version: str
 
     if shape_ok(body, version, endpoint):
         rules.check_before_schema(body, version, endpoint)  # raises nothing
+
+
+def test_compiled_checker_cache_is_used_and_survives_damage(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("MOCKCLAUDE_CACHE_DIR", str(tmp_path / "cache"))
+    schema = build_schema("2023-06-01", "count_tokens")
+    fresh = _fastcheck.compile_schema(schema)
+    [cached] = (tmp_path / "cache").iterdir()
+    again = _fastcheck.compile_schema(schema)  # from the cache
+    cached.write_bytes(b"not marshal data")  # damaged: compiled again, and the cache rewritten
+    repaired = _fastcheck.compile_schema(schema)
+    assert cached.read_bytes() != b"not marshal data"
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("MOCKCLAUDE_CACHE_DIR", str(tmp_path / "file" / "sub"))  # cannot be created
+    uncached = _fastcheck.compile_schema(schema)
+    for body in [{"model": MODEL, "messages": [{"role": "user", "content": "x"}]}, {"model": MODEL}, *CORPUS]:
+        body = {k: v for k, v in body.items() if k not in ("max_tokens", "stop_sequences", "metadata", "service_tier")}
+        answers = {f(body) for f in (fresh, again, repaired, uncached)}
+        assert answers == {get_validator("2023-06-01", "count_tokens").is_valid(body)}
