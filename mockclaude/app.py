@@ -85,8 +85,13 @@ class _RateLimitHeaders:
     def __init__(self) -> None:
         self._second = -1
         self._headers: dict[str, str] = {}
+        self._encoded: list[tuple[bytes, bytes]] = []
 
     def get(self) -> dict[str, str]:
+        return self.get_encoded()[0]
+
+    def get_encoded(self) -> tuple[dict[str, str], list[tuple[bytes, bytes]]]:
+        """The headers (with the organization id), and the same as ASGI byte pairs."""
         now = int(time.time())
         if now != self._second:
             reset = (datetime.fromtimestamp(now, timezone.utc) + timedelta(seconds=60 - now % 60)).strftime(
@@ -97,8 +102,10 @@ class _RateLimitHeaders:
                 headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
                 headers[f"anthropic-ratelimit-{kind}-remaining"] = str(limit - 1 if kind == "requests" else limit)
                 headers[f"anthropic-ratelimit-{kind}-reset"] = reset
-            self._headers, self._second = headers, now
-        return self._headers
+            encoded = [(b"anthropic-organization-id", ORGANIZATION_ID.encode())]
+            encoded += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            self._headers, self._encoded, self._second = headers, encoded, now
+        return self._headers, self._encoded
 
 
 class MockClaudeApp:
@@ -206,6 +213,22 @@ class MockClaudeApp:
         headers = {"request-id": request_id, "anthropic-organization-id": ORGANIZATION_ID}
         headers.update(self._ratelimit_headers.get())
         return headers
+
+    def _base_response(
+        self, content: bytes, request_id: str, media_type: str, extra: dict[str, str] | None = None
+    ) -> tuple[Response, dict[str, str]]:
+        """A 200 with the base headers (plus ``extra``), encoded once a second rather than per
+        response; and the headers as a dict, for the journal. Same headers as
+        ``Response(content, headers=self.base_headers(...) | extra, media_type=...)``."""
+        plain, encoded = self._ratelimit_headers.get_encoded()
+        headers = {"request-id": request_id, "anthropic-organization-id": ORGANIZATION_ID, **plain}
+        raw = [(b"request-id", request_id.encode("latin-1")), *encoded]
+        if extra:
+            headers.update(extra)
+            raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+        response = Response(content, status_code=200, media_type=media_type)  # adds length and type
+        response.raw_headers[:0] = raw
+        return response, headers
 
     def error_response(self, err: ApiError, request_id: str, entry: JournalEntry | None = None) -> Response:
         headers = {"request-id": request_id} if err.edge else self.base_headers(request_id)
@@ -326,6 +349,29 @@ class MockClaudeApp:
     def render(self, ex: Exchange, answer: Answer) -> Response:
         """JSON or SSE, whichever the client asked for, from whichever form the answer has."""
         entry = ex.entry
+        if (
+            answer.body is not None
+            and answer.status == 200
+            and not answer.headers
+            and answer.raw is None
+            and answer.events is None
+            and ex.endpoint == "messages"
+            and (ex.fault is None or not ex.fault.wraps)
+            and answer.live is None
+        ):
+            # The synthetic answer, as it is nearly always: bytes straight from the message.
+            if entry is not None:
+                entry.source = entry.source or answer.source
+            if ex.stream:
+                raw, count = encode_message(answer.body)
+                response, headers = self._base_response(raw, ex.request_id, SSE_TYPE, {"cache-control": "no-cache"})
+                sent = f"sse: {count} events"
+            else:
+                response, headers = self._base_response(dumps(answer.body), ex.request_id, JSON_TYPE)
+                sent = "json"
+            if entry is not None:
+                entry.status, entry.sent, entry.response_headers = 200, sent, headers
+            return response
         headers = self.base_headers(ex.request_id)
         headers.update(answer.headers)
         if entry is not None:
@@ -364,12 +410,6 @@ class MockClaudeApp:
         else:
             speed = self.settings.replay_speed
             offsets = answer.offsets if speed > 0 else None
-            if not wraps and offsets is None and answer.events is None and answer.raw is None:
-                # A message streamed whole (the synthetic answer): its bytes straight, no events.
-                raw, count = encode_message(answer.body)
-                if entry is not None:
-                    entry.status, entry.sent, entry.response_headers = 200, f"sse: {count} events", headers
-                return Response(raw, status_code=200, headers=headers, media_type=SSE_TYPE)
             events = answer.events if answer.events is not None else events_from_message(answer.body)
             if not wraps and offsets is None:
                 # The fast path: the whole stream as one body.
