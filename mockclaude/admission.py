@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from typing import Any
 
 __all__ = ["AdmissionMemo"]
@@ -30,8 +31,9 @@ class AdmissionMemo:
 
     def __init__(self, max_items: int = 1024, max_bytes: int = 16 * 1024 * 1024, max_body: int = 1024 * 1024) -> None:
         self.max_items, self.max_bytes, self.max_body = max_items, max_bytes, max_body
-        self._items: dict[tuple[bytes, str, str], tuple[Any, int]] = {}
-        self._seen: dict[tuple[bytes, str, str], None] = {}  # keys seen once (no body kept), bounded
+        # OrderedDict: dropping the oldest is O(1) (next(iter(dict)) after many deletions is not)
+        self._items: OrderedDict[tuple[bytes, str, str], tuple[Any, int]] = OrderedDict()
+        self._seen: OrderedDict[tuple[bytes, str, str], None] = OrderedDict()  # keys seen once, bounded
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -57,14 +59,13 @@ class AdmissionMemo:
             if key not in self._seen:  # the first time: remember the digest only
                 self._seen[key] = None
                 if len(self._seen) > 4 * self.max_items:
-                    del self._seen[next(iter(self._seen))]
+                    self._seen.popitem(last=False)
                 return
             del self._seen[key]
             self._items[key] = (valid, size)
             self._bytes += size
             while len(self._items) > self.max_items or self._bytes > self.max_bytes:
-                oldest = next(iter(self._items))
-                self._bytes -= self._items.pop(oldest)[1]
+                self._bytes -= self._items.popitem(last=False)[1][1]
 
     def clear(self) -> None:
         with self._lock:
