@@ -44,6 +44,7 @@ from .sse import (
     events_from_message,
     message_from_events,
 )
+from .threads import ThreadStore
 from .tokens import count_request
 
 __all__ = ["Exchange", "MockClaudeApp", "create_app"]
@@ -52,6 +53,7 @@ log = logging.getLogger("mockclaude")
 
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
+CASE_PREFIX = "/_case/"  # base_url path of a scripted case (see MockClaudeApp.case_hook)
 
 
 def dumps(obj: Any) -> bytes:
@@ -75,6 +77,8 @@ class Exchange:
     stream: bool = False
     entry: JournalEntry | None = None
     fault: Any = None  # the injection chosen for this request, if any
+    turn: Any = None  # threads.ThreadTurn of a request with a ``thread`` field
+    refusal: ApiError | None = None  # what the double said no with, when a recording forwards it anyway
 
 
 class _RateLimitHeaders:
@@ -116,11 +120,20 @@ class MockClaudeApp:
         self.journal = Journal(settings.journal_size)
         self._ratelimit_headers = _RateLimitHeaders()
         self.on_unmatched: list[Callable[[Any], None]] = []  # hooks for the pytest plugin
+        # A per-case scripted answer (the conformance harness sets it): requests to
+        # CASE_PREFIX<token>/v1/messages go through the same pipeline (headers, validation, journal),
+        # then ``await case_hook(ex)`` may answer them; None falls through to the normal responders.
+        self.case_hook: Callable[[Exchange], Awaitable[Response | None]] | None = None
         # UnmatchedRequestError values from cassette replay, oldest first (cleared by reset()).
         self.unmatched: list[Any] = []
         from .batches import BatchStore
 
         self.batches = BatchStore(self)
+        from .responders.scripted import Script
+
+        self.script = Script()  # scripted answers: consulted first (responders/scripted.py)
+        # Message threads live as long as the app (configure keeps them, reset clears them).
+        self.threads = ThreadStore()
         self.configure(settings)
 
     def configure(self, settings: Settings) -> None:
@@ -139,6 +152,7 @@ class MockClaudeApp:
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
         self.admitted = AdmissionMemo()  # validated bodies (pure: settings are fixed until the next configure)
         self.responders: list[Any] = self._build_responders()
+        self.script.configure(settings.responses)
         self.faults = self._build_faults()
         self.router = Starlette(
             routes=self._routes(),
@@ -171,6 +185,10 @@ class MockClaudeApp:
             Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
         ]
         routes.extend(self.batches.routes())
+        from .responders.script_file import routes as script_routes
+
+        routes.extend(script_routes(self))
+        routes.extend(self.threads.routes())
         routes.extend(self.faults.routes(self))
         return routes
 
@@ -179,7 +197,11 @@ class MockClaudeApp:
             # uvicorn's own send: connection faults reach the transport through it (faults/inject.py)
             scope["mockclaude.send"] = send
             try:
-                if scope["path"] == "/v1/messages" and scope["method"] == "POST":
+                path = scope["path"]
+                if scope["method"] == "POST" and (
+                    path == "/v1/messages"
+                    or (self.case_hook is not None and path.startswith(CASE_PREFIX) and path.endswith("/v1/messages"))
+                ):
                     # The hot path skips routing and Starlette's middleware: _handle answers every
                     # error itself, as the API would.
                     response = await self.messages(Request(scope, receive))
@@ -196,13 +218,23 @@ class MockClaudeApp:
         elif scope["type"] == "lifespan":
             await self.router(scope, receive, send)
 
+    def close(self) -> None:
+        """The server has stopped: let the responders finish (a recording is compacted on disk)."""
+        for r in self.responders:
+            if hasattr(r, "close"):
+                r.close()
+
     def reset(self) -> None:
-        """Forget the journal, the prompt cache, queued faults and batches (cassettes are kept)."""
+        """Forget the journal, the prompt cache, message threads and batches; faults back to the
+        configured ones (faults added since are dropped, the start-up ones queued afresh); cassettes and
+        the configured scripted answers rewound (answers added since are forgotten)."""
         self.journal.clear()
         self.batches.clear()
+        self.threads.clear()
         self.prompt_cache.clear()
-        self.faults.clear()
+        self.faults.restore()
         self.unmatched.clear()
+        self.script.reset()
         for r in self.responders:
             if hasattr(r, "reset"):
                 r.reset()
@@ -265,22 +297,38 @@ class MockClaudeApp:
             request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
         )
         raw = ex.raw = await self._read_body(request)
+        # Validated bodies are remembered by digest (with what else decides the outcome: version,
+        # endpoint, beta flags); a thread's request depends on the thread's state, so it never is.
         digest = self.admitted.digest(raw)
-        valid = self.admitted.get(digest, meta.version, ex.endpoint)
-        if valid is None:  # not seen lately: parse and validate (a body seen before was valid then)
-            ex.body = protocol.parse_body(raw)
-            valid = protocol.validate_messages(
-                ex.body,
-                version=meta.version,
-                signer=self.signer,
-                strict_models=self.settings.strict_models,
-                endpoint=ex.endpoint,
-            )
-            # the synthetic answer's digest: the same hash, unless there is a stream flag to leave out
-            valid.digest = request_digest(ex.body, raw) if b'"stream"' in raw else digest
-            self.admitted.put(digest, meta.version, ex.endpoint, valid, len(raw))
-        else:
+        context = f"{meta.version}|{','.join(meta.betas)}"
+        threaded = b'"thread"' in raw
+        valid = None if threaded else self.admitted.get(digest, context, ex.endpoint)
+        if valid is not None:
             ex.body = valid.body
+        else:
+            ex.body = body = protocol.parse_body(raw)
+            if "thread" in body and ex.endpoint == "messages":  # message threads: the whole conversation
+                body, ex.turn = self.threads.begin(body, meta.betas)
+            try:
+                valid = protocol.validate_messages(
+                    body,
+                    version=meta.version,
+                    signer=self.signer,
+                    strict_models=self.settings.strict_models,
+                    endpoint=ex.endpoint,
+                    betas=meta.betas,
+                )
+            except ApiError as err:
+                if ex.turn is None:
+                    raise
+                raise ex.turn.remap(err) from None
+            if ex.turn is not None and valid.model is not None:
+                self.threads.check_model(ex.turn, valid.model.id)
+            if ex.turn is None:
+                # the synthetic answer's digest: the same hash, unless there is a stream flag to leave out
+                valid.digest = request_digest(ex.body, raw) if b'"stream"' in raw else digest
+                if not threaded:
+                    self.admitted.put(digest, context, ex.endpoint, valid, len(raw))
         ex.valid = valid
         ex.stream = bool(valid.stream)
 
@@ -295,13 +343,21 @@ class MockClaudeApp:
     ) -> Response:
         request_id = new_request_id()
         entry: JournalEntry | None = None
+        ex = Exchange(request_id, request, endpoint=endpoint)
         try:
-            ex = Exchange(request_id, request, endpoint=endpoint)
             try:
                 await self._admit(ex)
             except ApiError as err:
                 # The parsed body (if it parsed) is journaled too: a test shows what was rejected.
-                entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
+                entry = ex.entry = self.journal.start(
+                    request_id, request.method, request.scope["path"], request.headers, ex.raw
+                )
+                if isinstance(ex.body, dict) and self.responders:
+                    # A recording forwards it anyway (the real API judges), a replay answers what was
+                    # recorded for it; None: no responder takes refused requests here.
+                    judged = await self._answer_refused(ex, err)
+                    if judged is not None:
+                        return judged
                 entry.source = "error"
                 return self.error_response(err, request_id, entry)
             entry = ex.entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
@@ -328,15 +384,35 @@ class MockClaudeApp:
             if entry is not None:
                 entry.notes.append(f"internal error: {type(exc).__name__}: {exc}")
             return self.error_response(ApiError(500, "Internal server error"), request_id, entry)
+        finally:
+            self.threads.abandon(ex.turn)  # a no-op once settled (a live stream settles at its end)
 
-    async def _answer_messages(self, ex: Exchange) -> Response:
-        answer: Answer | None = None
+    async def _answer_refused(self, ex: Exchange, err: ApiError) -> Response | None:
+        ex.refusal = err
+        ex.stream = ex.body.get("stream") is True
         for responder in self.responders:
             answer = await responder.respond(ex)
             if answer is not None:
-                break
+                if ex.turn is not None:
+                    self.threads.settle_answer(ex.turn, answer)
+                return self.render(ex, answer)
+        return None
+
+    async def _answer_messages(self, ex: Exchange) -> Response:
+        if self.case_hook is not None and ex.request.scope["path"].startswith(CASE_PREFIX):
+            scripted = await self.case_hook(ex)
+            if scripted is not None:
+                return scripted
+        answer: Answer | None = self.script.answer(ex, self) if self.script else None
+        if answer is None:
+            for responder in self.responders:
+                answer = await responder.respond(ex)
+                if answer is not None:
+                    break
         if answer is None:
             answer = Answer(body=self.synthetic.message(ex.valid, ex.raw))
+        if ex.turn is not None:
+            self.threads.settle_answer(ex.turn, answer)
         return self.render(ex, answer)
 
     async def _answer_count_tokens(self, ex: Exchange) -> Response:
@@ -395,6 +471,12 @@ class MockClaudeApp:
                     etype = err.error.get("type", "api_error")
                     status = STATUS_FOR_TYPE.get(etype, 500)
                     api_err = ApiError(status, err.error.get("message", "Internal server error"), type=etype)
+                    return self.error_response(api_err, ex.request_id, entry)
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+                    # Events out of order (no accumulator folds them): the stream's fault, not ours.
+                    api_err = ApiError(
+                        400, f"mockclaude: the stream cannot be folded into a JSON message ({type(err).__name__}: {err})"
+                    )
                     return self.error_response(api_err, ex.request_id, entry)
                 raw = dumps(message)
             if entry is not None:
@@ -488,7 +570,12 @@ class MockClaudeApp:
                 limit = int(limit_raw)
             except ValueError:
                 raise invalid("limit: Input should be a valid integer, unable to parse string as an integer") from None
-            page = model_registry.list_models_page(after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit)
+            # The SDK sends a list as repeated `lifecycle[]=…` (Stainless' default) or `lifecycle=…`.
+            wanted = q.getlist("lifecycle") + q.getlist("lifecycle[]")
+            page = model_registry.list_models_page(
+                after_id=q.get("after_id"), before_id=q.get("before_id"), limit=limit,
+                lifecycle=[v for item in wanted for v in item.split(",") if v] or None,
+            )
             return 200, {}, dumps(page)
 
         return await self.answer_plain(request, produce, source="models")

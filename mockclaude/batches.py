@@ -164,7 +164,8 @@ class BatchStore:
         params = item["params"]
         try:
             valid = protocol.validate_messages(
-                params, version=meta.version, signer=app.signer, strict_models=app.settings.strict_models
+                params, version=meta.version, signer=app.signer, strict_models=app.settings.strict_models,
+                betas=meta.betas,
             )
             if valid.stream:
                 raise invalid("stream: streaming is not supported for requests in a Message Batch")

@@ -2,7 +2,8 @@
 
 mockclaude cassette ls cassettes/tool_loop.yaml
 mockclaude cassette show cassettes/tool_loop.yaml 2          # events and the accumulated message
-mockclaude cassette lint cassettes/*.yaml                    # exit 1 on any problem
+mockclaude cassette lint cassettes/*.yaml                    # exit 1 on any problem; lists disagreements
+mockclaude cassette lint --fix recorded.yaml                 # drop a torn last record, compact
 mockclaude cassette redact recorded.yaml --header x-trace-id # scrub secrets in place (atomic)
 mockclaude cassette import-vcr vcr/test_chat.yaml cassettes/chat.yaml
 """
@@ -14,16 +15,19 @@ import itertools
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from .cassette import Cassette, Interaction, remember_signatures
+from .cassette.fidelity import describe, verdict
 from .cassette.format import write_atomic
 from .cassette.scrub import find_secrets, scrub_interaction
 from .errors import ApiError, CassetteError
 from .redact import DEFAULT_REDACT
 from .sse import Accumulator, StreamError
+from .threads import ThreadStore, ThreadTurn
 
-__all__ = ["lint_cassette", "main"]
+__all__ = ["lint_cassette", "lint_report", "main"]
 
 _ENDPOINTS = {"/v1/messages": "messages", "/v1/messages/count_tokens": "count_tokens"}
 
@@ -73,9 +77,7 @@ def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     cassette = Cassette.load(args.path)
     if not -len(cassette) <= args.index < len(cassette):
-        print(
-            f"mockclaude: {args.path} has {len(cassette)} interaction(s); no #{args.index}", file=sys.stderr
-        )
+        print(f"mockclaude: {args.path} has {len(cassette)} interaction(s); no #{args.index}", file=sys.stderr)
         return 2
     it = cassette[args.index]
     if args.json:
@@ -141,9 +143,7 @@ def _stream_problems(it: Interaction) -> list[str]:
         if not isinstance(payload, dict):
             problems.append(f"response.events.{n}: data is not a JSON object")
         elif payload.get("type") != ev.name:
-            problems.append(
-                f"response.events.{n}: data type {payload.get('type')!r} != event name {ev.name!r}"
-            )
+            problems.append(f"response.events.{n}: data type {payload.get('type')!r} != event name {ev.name!r}")
     if events[0].name != "message_start":
         problems.append(f"response.events.0: a stream starts with message_start, not {events[0].name}")
     if events[-1].name not in ("message_stop", "error"):
@@ -159,56 +159,125 @@ def _stream_problems(it: Interaction) -> list[str]:
         except StreamError:
             pass
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
-            problems.append(
-                f"response.events: does not accumulate into a message ({type(err).__name__}: {err})"
-            )
+            problems.append(f"response.events: does not accumulate into a message ({type(err).__name__}: {err})")
     return problems
 
 
 def lint_cassette(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> list[str]:
     """Problems with a cassette file, as ``path: [#N] what`` lines (empty: clean)."""
+    return lint_report(path, redact)[0]
+
+
+def _judge_request(
+    it: Interaction, endpoint: str, signer: Any, threads: ThreadStore
+) -> tuple[ApiError | None, ThreadTurn | None]:
+    """What the double says of a recorded request (None: accepted), message threads rebuilt from the
+    interactions before it."""
     from . import protocol
+
+    body = it.request.body
+    version = it.request.headers.get("anthropic-version", "2023-06-01")
+    betas = [b.strip() for b in it.request.headers.get("anthropic-beta", "").split(",") if b.strip()]
+    turn = None
+    try:
+        if isinstance(body, dict) and "thread" in body and endpoint == "messages":
+            body, turn = threads.begin(body, betas)
+        try:
+            valid = protocol.validate_messages(
+                body, version=version, signer=signer, strict_models=False, endpoint=endpoint, betas=betas
+            )
+        except ApiError as err:
+            raise err if turn is None else turn.remap(err) from None
+        if turn is not None and valid.model is not None:
+            threads.check_model(turn, valid.model.id)
+    except ApiError as err:
+        return err, turn
+    return None, turn
+
+
+def lint_report(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> tuple[list[str], list[str]]:
+    """(problems, disagreements) of a cassette file. A disagreement is an interaction recorded although
+    the double refused it (record mode forwards such requests): one line each saying what the double
+    says of it now and what the real API said. Disagreements are findings about the double, not
+    problems of the cassette."""
     from .signatures import Signer
 
     try:
         cassette = Cassette.load(path)
     except CassetteError as err:
-        return [str(err)]
+        return [str(err)], []
     signer = Signer()
     remember_signatures(signer, cassette.interactions)
+    threads = ThreadStore()
     problems: list[str] = []
+    disagreements: list[str] = []
     for i, it in enumerate(cassette):
         here = f"{path}: interactions.{i}"
         problems.extend(f"{here}: {p}" for p in find_secrets(it, redact))
         endpoint = _ENDPOINTS.get(it.request.path)
         if endpoint is not None and it.request.method == "POST":
-            version = it.request.headers.get("anthropic-version", "2023-06-01")
-            try:
-                protocol.validate_messages(
-                    it.request.body, version=version, signer=signer, strict_models=False, endpoint=endpoint
-                )
-            except ApiError as err:
+            refusal, turn = _judge_request(it, endpoint, signer, threads)
+            r = it.response
+            if turn is not None:
+                threads.settle(turn, r.message() if r.status == 200 else None)
+            now = verdict(refusal, r.status, r.body if r.events is None else r.message())
+            if it.disagreement is not None:
+                # As recorded (the recording double's options, e.g. strict_models, are not known here),
+                # and whether this double, as linted, still disagrees.
+                line = f"{here}: {describe(it.disagreement)}"
+                disagreements.append(line + ("" if now is not None else " (resolved: the double now agrees)"))
+            elif refusal is not None and now is not None:  # a recorded refusal the double agrees with is fine
                 problems.append(
-                    f"{here}: the request would be rejected: {err.status} {err.type}: {err.message}"
+                    f"{here}: the request would be rejected: {refusal.status} {refusal.type}: {refusal.message}"
                 )
         if it.response.events is not None:
             problems.extend(f"{here}: {p}" for p in _stream_problems(it))
             stream_flag = isinstance(it.request.body, dict) and it.request.body.get("stream") is True
             if not stream_flag:
                 problems.append(f"{here}: response is a stream but the request did not ask for one")
-    return problems
+    return problems, disagreements
+
+
+def fix_cassette(path: str) -> str | None:
+    """Repair what a recorder can leave behind: drop a torn last record and compact an appended file
+    into the one-document form (atomically). Returns what was done, or None (nothing to fix)."""
+    from .cassette.format import read_bytes
+
+    p = Path(path)
+    text = read_bytes(p, "cassette file")
+    cassette = Cassette.from_text(text, path=p, keep_torn=True)
+    if not cassette.appended:
+        return None  # a one-document file is left as written (comments and all)
+    write_atomic(p, cassette.dumps())
+    if cassette.torn_at is not None:
+        return f"torn last record removed, {len(cassette)} interaction(s) kept"
+    return f"compacted ({len(cassette)} interaction(s))"
 
 
 def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
     redact = (*DEFAULT_REDACT, *args.header)
     total = 0
+    found: list[str] = []
     for path in args.paths:
-        problems = lint_cassette(path, redact)
+        if args.fix:
+            try:
+                done = fix_cassette(path)
+            except CassetteError as err:
+                done = None
+                print(f"{path}: cannot fix: {err}", file=out)
+            if done:
+                print(f"{path}: fixed: {done}", file=out)
+        problems, disagreements = lint_report(path, redact)
         total += len(problems)
+        found.extend(disagreements)
         for p in problems:
             print(p, file=out)
         if not problems:
             print(f"{path}: ok", file=out)
+    if found:
+        print(f"\ndisagreements with the real API ({len(found)}), recorded in record mode:", file=out)
+        for line in found:
+            print(line, file=out)
     return 1 if total else 0
 
 
@@ -239,16 +308,12 @@ def cmd_import_vcr(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="mockclaude cassette", description="List, show, lint, redact or import cassettes."
-    )
+    p = argparse.ArgumentParser(prog="mockclaude cassette", description="List, show, lint, redact or import cassettes.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     s = sub.add_parser("ls", help="list the interactions of cassettes")
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.set_defaults(run=cmd_ls)
-    s = sub.add_parser(
-        "show", help="show one interaction (a stream as events and as the accumulated message)"
-    )
+    s = sub.add_parser("show", help="show one interaction (a stream as events and as the accumulated message)")
     s.add_argument("path", metavar="PATH")
     s.add_argument("index", type=int, nargs="?", default=0, help="interaction number (default 0; -1: last)")
     s.add_argument("--json", action="store_true", help="as one JSON document")
@@ -256,13 +321,14 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("lint", help="check format, redaction, requests and streams; exit 1 on problems")
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--header", action="append", default=[], help="another header that must be redacted")
+    s.add_argument(
+        "--fix", action="store_true", help="drop a torn last record (a killed recorder) and compact appended records"
+    )
     s.set_defaults(run=cmd_lint)
     s = sub.add_parser("redact", help="scrub secrets from a cassette, in place (atomic)")
     s.add_argument("path", metavar="PATH")
     s.add_argument("--header", action="append", default=[], help="another header to redact")
-    s.add_argument(
-        "--value", action="append", default=[], help="a secret string to replace wherever it occurs"
-    )
+    s.add_argument("--value", action="append", default=[], help="a secret string to replace wherever it occurs")
     s.add_argument("--dry-run", action="store_true", help="report only")
     s.set_defaults(run=cmd_redact)
     s = sub.add_parser("import-vcr", help="convert a VCR.py / pytest-recording cassette (secrets redacted)")

@@ -2,6 +2,7 @@
 
     mockclaude serve [--host H] [--port N] [--api-key KEY] [--cassette PATH] [--record-mode M] ...
     mockclaude cassette ls|show|lint|redact|import-vcr ...
+    mockclaude conformance --client CMD [--cases GLOB] [--seed S] [--report DIR] ...
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--cassette", help="cassette file to replay from (and record to)")
     p.add_argument("--record-mode", choices=RECORD_MODES, default=None, help="default: none (replay only)")
     p.add_argument("--upstream", help="upstream base URL when recording (default https://api.anthropic.com)")
+    p.add_argument(
+        "--upstream-proxy",
+        metavar="URL",
+        help="proxy for the connection to the upstream (default: HTTPS_PROXY/HTTP_PROXY; 'none': direct)",
+    )
     p.add_argument("--match-on", help="comma-separated request matchers (default: method,path,body)")
     p.add_argument("--ignore-field", action="append", default=[], help="body field the matcher ignores")
     p.add_argument("--replay-speed", type=float, default=None, help="0: no delays (default), 1: recorded pace")
@@ -67,6 +73,9 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--fault", action="append", default=[], metavar="SPEC", help="inject a fault (repeatable)")
     p.add_argument(
         "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
+    )
+    p.add_argument(
+        "--responses", metavar="FILE", default=None, help="scripted answers, a YAML or JSON file (see docs/pytest.md)"
     )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
@@ -83,6 +92,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "cassette": args.cassette,
         "record_mode": args.record_mode,
         "upstream": args.upstream,
+        "upstream_proxy": args.upstream_proxy,
         "match_on": tuple(s.strip() for s in args.match_on.split(",")) if args.match_on else None,
         "ignore_fields": tuple(args.ignore_field) or None,
         "replay_speed": args.replay_speed,
@@ -90,6 +100,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "faults": tuple(args.fault) or None,
         "rate_limits": args.rate_limit,
         "cache_min_tokens": args.cache_min_tokens,
+        "responses": args.responses,
     }
     return Settings.from_env(**options)
 
@@ -128,6 +139,7 @@ def serve(args: argparse.Namespace) -> int:
         pass
     finally:
         sock.close()
+        app.close()  # a clean stop compacts a recording (a kill leaves it appended, still valid)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
@@ -143,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cassette_cli import main as cassette_main
 
         return int(cassette_main(argv[1:]) or 0)
+    if argv and argv[0] == "conformance":
+        from .conformance.cli import main as conformance_main  # needs the [conformance] extra (hypothesis)
+
+        return conformance_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="mockclaude",
         description="A record-and-replay test double of the Claude Messages API: serve it, manage its cassettes.",
@@ -153,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(sub)
     sub.add_parser("cassette", help="list, show, lint, redact or import cassettes (see: mockclaude cassette -h)")
+    sub.add_parser("conformance", help="judge a Claude client against generated cases (see: mockclaude conformance -h)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)

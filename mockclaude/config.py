@@ -36,6 +36,7 @@ class Settings:
     cassette: str | Path | None = None
     record_mode: str = "none"
     upstream: str | None = None  # None: https://api.anthropic.com when recording
+    upstream_proxy: str | None = None  # None: HTTPS_PROXY & co. from the environment; "none": never
     match_on: tuple[str, ...] | None = None  # None: the cassette module's default matchers
     ignore_fields: tuple[str, ...] = ()  # extra body fields the matcher ignores
     replay_speed: float = 0.0  # 0: no delays; 1: recorded pace; 2: twice as fast
@@ -44,6 +45,8 @@ class Settings:
     # --- faults
     faults: tuple[Any, ...] = ()  # fault specs (str) or Fault values
     rate_limits: Any = None  # requests/tokens per minute emulation (see faults)
+    # --- scripted answers (responders/scripted.py): a list of answers, or a YAML/JSON file of them
+    responses: tuple[Any, ...] = ()
     # --- housekeeping
     journal_size: int = 10_000
     extra: dict[str, Any] = field(default_factory=dict)
@@ -55,6 +58,10 @@ class Settings:
             )
         if self.replay_speed < 0:
             raise ConfigError("replay_speed must be >= 0 (0 replays without delays)")
+        if self.upstream_proxy is not None:
+            from .upstream_proxy import check_proxy_url
+
+            check_proxy_url(self.upstream_proxy)
         if self.record_mode != "none" and self.cassette is None:
             raise ConfigError(f"record_mode {self.record_mode!r} needs a cassette path to write to")
 
@@ -74,6 +81,13 @@ class Settings:
         for key in ("faults", "match_on", "ignore_fields", "redact_headers"):
             if isinstance(kwargs.get(key), list):
                 kwargs[key] = tuple(kwargs[key])
+        if kwargs.get("responses"):
+            # Parsed (and a file read) here, so a malformed answer is refused before anything starts.
+            from .responders.scripted import coerce_replies
+
+            kwargs["responses"] = coerce_replies(kwargs["responses"])
+        elif "responses" in kwargs:
+            kwargs["responses"] = ()
         return cls(**kwargs)
 
     @classmethod

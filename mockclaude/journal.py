@@ -44,6 +44,8 @@ class JournalEntry:
     sent: str | None = None  # "json", "sse: 12 events", "cut after 3 events", ...
     response_headers: dict[str, str] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # the API error answered, if any
+    # Where the double and the real API disagreed about this request (record mode; replays of such).
+    disagreement: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     _body: Any = _UNPARSED
 
@@ -77,6 +79,7 @@ class JournalEntry:
             "sent": self.sent,
             "response_headers": self.response_headers,
             "error": self.error,
+            "disagreement": self.disagreement,
             "notes": self.notes,
         }
 

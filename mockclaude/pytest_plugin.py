@@ -209,7 +209,8 @@ def mockclaude(
     try:
         settings, plugin = settings_for(item, request.config)
     except ConfigError as err:  # failed outside the except block: no "during handling" chain
-        problem = f"@pytest.mark.{MARKER}: {err} (and the plugin's own: {', '.join(sorted(PLUGIN_KEYWORDS))})"
+        own = f" (and the plugin's own: {', '.join(sorted(PLUGIN_KEYWORDS))})" if "unknown option" in str(err) else ""
+        problem = f"@pytest.mark.{MARKER}: {err}{own}"
     if problem is not None:
         pytest.fail(problem, pytrace=False)
     app = mockclaude_server.app

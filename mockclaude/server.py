@@ -90,6 +90,8 @@ class MockClaude:
             self._thread.join(timeout)
         if self._sock is not None:
             self._sock.close()
+        if self._thread is not None:
+            self.app.close()  # after the server's last answer: compacts a recording
         self._server = self._thread = self._sock = None
 
     def __enter__(self) -> MockClaude:
@@ -159,3 +161,32 @@ class MockClaude:
     def faults(self) -> list[dict[str, Any]]:
         """What is queued: spec, remaining count, how often each fault fired."""
         return list(self.app.faults.queued())
+
+    # --- scripted answers -------------------------------------------------------------------------
+
+    def respond(self, reply: Any = None, **keywords: Any) -> Any:
+        """Script an answer: ``respond(text=...)``, ``respond(tool_use={"name": ..., "input": {...}})``,
+        ``respond(thinking=..., text=...)``, ``respond(error=429)``, ``respond(message={...})``;
+        with ``when=`` (a dict of conditions or a callable) and ``times=N`` (default 1; None: until
+        cleared). Answers are tried in the order added. Returns the
+        :class:`~mockclaude.responders.scripted.Reply` (its ``used`` counts the requests it answered);
+        a malformed one raises ``ConfigError``."""
+        return self.app.script.add(reply, **keywords)
+
+    @property
+    def responses(self) -> list[Any]:
+        """The scripted answers, in order, with their use counts."""
+        return list(self.app.script.replies)
+
+    def clear_responses(self) -> None:
+        """Forget every scripted answer."""
+        self.app.script.clear()
+
+    def assert_all_used(self) -> None:
+        """An AssertionError listing scripted answers with uses left and cassette interactions not
+        played (like VCR.py's ``all_played`` and respx's ``assert_all_called``)."""
+        from .testing import assert_all_used
+
+        __tracebackhide__ = True
+        assert_all_used(self.app)
+

@@ -157,6 +157,24 @@ def _short(value: Any, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 15] + f"… ({len(text)} chars)"
 
 
+def unused_answers(app: Any) -> list[str]:
+    """Scripted answers with uses left and cassette interactions not played, one line each."""
+    out = [f"scripted answer #{i}: {r.describe()}" for i, r in enumerate(app.script.replies) if r in app.script.unused()]
+    for r in getattr(app, "responders", []):
+        unused = getattr(r, "unused", None)
+        if unused is not None:
+            out.extend(f"cassette {r.cassette.path}: interaction {u} was not played" for u in unused())
+    return out
+
+
+def assert_all_used(app: Any) -> None:
+    """Raise an AssertionError listing :func:`unused_answers`, if any."""
+    __tracebackhide__ = True
+    unused = unused_answers(app)
+    if unused:
+        raise AssertionError(f"mockclaude: {len(unused)} answer(s) were not used:\n" + "\n".join(f"- {u}" for u in unused))
+
+
 def is_rejected(entry: JournalEntry) -> bool:
     """A request the double rejected as the real API would (headers, version, body validation)."""
     return entry.source == "error" and (entry.status or 0) >= 400
@@ -211,6 +229,25 @@ class MockClaudeFixture:
 
     def clear_faults(self) -> None:
         self.server.clear_faults()
+
+    def respond(self, reply: Any = None, **keywords: Any) -> Any:
+        """Script an answer for this test (see :meth:`mockclaude.MockClaude.respond`): ``text=``,
+        ``tool_use=``, ``thinking=``, ``error=``, ``message=``, with ``when=`` and ``times=``."""
+        return self.server.respond(reply, **keywords)
+
+    @property
+    def responses(self) -> list[Any]:
+        """This test's scripted answers (the marker's ``responses=`` and those added), with use counts."""
+        return self.server.responses
+
+    def clear_responses(self) -> None:
+        self.server.clear_responses()
+
+    def assert_all_used(self) -> None:
+        """Fail unless every scripted answer was used (all its ``times``) and every interaction of the
+        cassette was played."""
+        __tracebackhide__ = True
+        assert_all_used(self.app)
 
     def reset(self) -> None:
         """Forget this test's requests so far (journal, prompt cache, queued faults); rewind the cassette."""
@@ -338,6 +375,7 @@ class MockClaudeFixture:
                     if e.body is not None:
                         text += f"\n    request body: {_short(e.body)}"
                     out.append(text)
+        out.extend(self.app.script.errors)  # scripted answers that did not fit their request
         for r in getattr(self.app, "responders", []):
             for msg in getattr(r, "errors", []) or []:
                 out.append(f"a recording could not be saved to {getattr(r.cassette, 'path', '?')}: {msg}")

@@ -141,6 +141,8 @@ def responders_for(app: Any) -> list[Any]:
                 index=index if mode == "new_episodes" else None,
                 redact=redact,
                 on_record=on_record,
+                fresh=mode == "all",
+                proxy=s.upstream_proxy,
             )
         )
     return out

@@ -97,9 +97,12 @@ def dump_yaml(doc: Any) -> str:
     return text
 
 
-def load_yaml(text: str | bytes, path: str = "<string>") -> Any:
-    """Parse YAML safely; a syntax error becomes a :class:`CassetteError` naming the path and line."""
+def load_yaml(text: str | bytes, path: str = "<string>", *, stream: bool = False) -> Any:
+    """Parse YAML safely; a syntax error becomes a :class:`CassetteError` naming the path and line.
+    ``stream``: the list of every document in the text (an appended cassette, see append.py)."""
     try:
+        if stream:
+            return list(yaml.load_all(text, Loader=_Loader))
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -243,6 +246,9 @@ class Interaction:
     request: RecordedRequest
     response: RecordedResponse
     recorded_at: str | None = None
+    # Recorded although the double refused it: {"double": {status, type, message}, "upstream": {...}}
+    # (see mockclaude.cassette.fidelity). A replay answers what was recorded for such a request.
+    disagreement: dict[str, Any] | None = None
 
     # --- to and from the YAML document --------------------------------------------------------
 
@@ -278,6 +284,8 @@ class Interaction:
             doc["recorded_at"] = self.recorded_at
         doc["request"] = req
         doc["response"] = resp
+        if self.disagreement is not None:
+            doc["disagreement"] = self.disagreement
         return doc
 
     @classmethod
@@ -320,7 +328,15 @@ class Interaction:
         recorded_at = d.get("recorded_at")
         if isinstance(recorded_at, datetime):  # a hand-written unquoted timestamp
             recorded_at = recorded_at.isoformat()
-        return cls(request, response, recorded_at=None if recorded_at is None else str(recorded_at))
+        disagreement = d.get("disagreement")
+        if disagreement is not None:
+            disagreement = _json_value(_mapping(disagreement, f"{where}.disagreement"), f"{where}.disagreement")
+        return cls(
+            request,
+            response,
+            recorded_at=None if recorded_at is None else str(recorded_at),
+            disagreement=disagreement,
+        )
 
 
 def _raw_doc(raw: bytes) -> dict[str, str]:
@@ -449,6 +465,8 @@ class Cassette:
         self._write_lock = threading.Lock()
         self._version = 0  # bumped on every change; saves are skipped when already written
         self._saved = 0
+        self.torn_at: int | None = None  # offset of a torn last record left out (load(keep_torn=True))
+        self.appended = False  # loaded from a file with records appended by a recorder (not compacted)
 
     def __len__(self) -> int:
         return len(self.interactions)
@@ -465,15 +483,19 @@ class Cassette:
     # --- reading -------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | Path) -> Cassette:
-        """Read a cassette file. Missing -> :class:`CassetteNotFoundError`; broken -> :class:`CassetteError`."""
+    def load(cls, path: str | Path, *, keep_torn: bool = False) -> Cassette:
+        """Read a cassette file. Missing -> :class:`CassetteNotFoundError`; broken -> :class:`CassetteError`
+        (a torn last record, from a recorder killed while appending it: :class:`~.append.TornRecord`,
+        or with ``keep_torn`` the intact interactions and ``torn_at`` set)."""
         p = Path(path)
-        return cls.from_text(read_bytes(p, "cassette file"), path=p)
+        return cls.from_text(read_bytes(p, "cassette file"), path=p, keep_torn=keep_torn)
 
     @classmethod
-    def from_text(cls, text: str | bytes, *, path: str | Path | None = None) -> Cassette:
+    def from_text(cls, text: str | bytes, *, path: str | Path | None = None, keep_torn: bool = False) -> Cassette:
+        from .append import read_document
+
         where = str(path) if path is not None else "<string>"
-        doc = load_json(text, where) if _looks_like_json(text) else load_yaml(text, where)
+        doc, torn, appended = read_document(text, where, json_syntax=_looks_like_json(text), keep_torn=keep_torn)
         if doc is None:
             raise CassetteError(f"{where}: empty file (a cassette starts with 'format: {FORMAT_NAME}')")
         if not isinstance(doc, dict):
@@ -507,12 +529,21 @@ class Cassette:
             Interaction.from_doc(item, f"{where}: interactions.{i}") for i, item in enumerate(items)
         ]
         meta = {k: v for k, v in doc.items() if k not in ("format", "version", "interactions")}
-        return cls(interactions, path=path, meta=meta)
+        cassette = cls(interactions, path=path, meta=meta)
+        cassette.torn_at = torn if torn >= 0 else None
+        cassette.appended = appended
+        return cassette
 
     # --- writing -------------------------------------------------------------------------------
 
     def to_doc(self) -> dict[str, Any]:
         return self._doc(self.interactions)
+
+    def header(self) -> dict[str, Any]:
+        """The document without its interactions (what an appended file starts with)."""
+        doc = self._doc([])
+        del doc["interactions"]
+        return doc
 
     def _doc(self, interactions: list[Interaction]) -> dict[str, Any]:
         from .. import __version__

@@ -237,6 +237,11 @@ class Index:
     def rewind(self) -> None:
         self._played.clear()
 
+    def unplayed(self) -> list[int]:
+        """Positions of the interactions not played since the last rewind, in recorded order."""
+        out = [p for key, positions in self._by_key.items() for p in positions[self._played.get(key, 0) :]]
+        return sorted(out)
+
     def next(self, req: RequestView, *, repeat: bool) -> tuple[int | None, int]:
         """The position of the interaction to play for ``req`` (or None) and how many match it.
 
@@ -252,6 +257,14 @@ class Index:
             self._played[key] = n + 1
             return positions[n], len(positions)
         return (positions[-1] if repeat else None), len(positions)
+
+    def peek(self, req: RequestView, *, repeat: bool) -> int | None:
+        """The position :meth:`next` would return for ``req``, without playing it."""
+        positions = self._by_key.get(self.matcher.key(req))
+        if not positions:
+            return None
+        n = self._played.get(self.matcher.key(req), 0)
+        return positions[n] if n < len(positions) else (positions[-1] if repeat else None)
 
     def closest(self, req: RequestView, limit: int = 3) -> list[Candidate]:
         """The recorded interactions nearest to ``req``: fewest failed matchers, then fewest body

@@ -1,9 +1,16 @@
 """A plan of faults: which ones are queued, and which of them apply to the request at hand.
 
 A queued fault applies to every request it matches (``stream=``, ``endpoint=``, ``model=``
-options; all requests when absent), until its ``times=N`` are used up; with ``rate=P`` each
-matching request draws from the fault's own ``random.Random(seed)``, so the same requests are hit on
-every run. A per-request ``x-mockclaude-fault`` header adds faults for that request only.
+options; all requests when absent), until its ``times=N`` are used up. With ``rate=P:seed=S`` the
+draw for a request is decided by the request itself — a digest of the seed, the endpoint, the body
+bytes and how many times that same body was seen before — not by arrival order, so the same requests
+are hit on every run even when they arrive concurrently (``pytest -n``, async tests). Without a seed
+the draws are fresh every run. A per-request ``x-mockclaude-fault`` header adds faults for that
+request only.
+
+``reset()`` (``POST /_mockclaude/reset``) returns the plan to what the server was started with:
+the start-up faults queued again with their full ``times``, counters and draws from zero.
+``clear()`` (``DELETE /_mockclaude/faults``) forgets every queued fault, start-up ones included.
 
 Per request at most one fault decides the answer (an HTTP error or a connection fault) and at most
 one ends the stream (error event, cut); shaping faults (stall, drip, chunk, latency) all compose.
@@ -13,6 +20,7 @@ A fault whose slot is already taken is neither applied nor counted.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import random
 import threading
@@ -33,27 +41,76 @@ __all__ = ["FAULT_HEADER", "FaultPlan"]
 
 FAULT_HEADER = "x-mockclaude-fault"
 _HEADER_CACHE = 256
+_SEEN_CAP = 65_536  # bodies whose occurrences a fault counts (oldest forgotten first)
+_RETRY_HEADER = "x-stainless-retry-count"
+
+
+class _Occurrences:
+    """How often each request digest was seen (bounded; thread-safe under the caller's lock)."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self) -> None:
+        self.counts: OrderedDict[bytes, int] = OrderedDict()
+
+    def next(self, key: bytes) -> int:
+        """The occurrence number of ``key`` (0 the first time), counted."""
+        n = self.counts.pop(key, 0)
+        self.counts[key] = n + 1
+        if len(self.counts) > _SEEN_CAP:
+            self.counts.popitem(last=False)
+        return n
+
+    def forget(self, key: bytes) -> None:
+        self.counts.pop(key, None)
+
+
+def _digest(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts:
+        h.update(len(p).to_bytes(8, "little"))
+        h.update(p)
+    return h.digest()
+
+
+def _request_key(ex: Any) -> bytes:
+    return _digest(str(ex.endpoint).encode(), getattr(ex, "raw", None) or b"")
 
 
 class _Queued:
     """A fault ready to be selected: its matchers and its own draws for ``rate=``; for a queued
     fault also its counters (a header fault, cached per spec, keeps only the former)."""
 
-    __slots__ = ("fault", "fired", "match", "rate", "remaining", "rng", "seen")
+    __slots__ = ("attempts", "fault", "fired", "match", "occurrences", "rate", "remaining", "rng", "seed", "seen")
 
     def __init__(self, fault: Fault) -> None:
         self.fault = fault
         self.remaining: int | None = fault.get("times")
         self.rate: float | None = fault.get("rate")
-        # no seed: a fresh sequence (say seed=S to make it reproducible)
-        self.rng = random.Random(fault.get("seed")) if self.rate is not None else None
+        seed = fault.get("seed")
+        self.seed: bytes | None = None if seed is None else str(seed).encode()
+        # no seed: a fresh sequence every run (say seed=S to make it reproducible)
+        self.rng = random.Random() if self.rate is not None and seed is None else None
+        self.occurrences = _Occurrences()  # per request digest: for seeded draws
+        self.attempts = _Occurrences()  # per request digest: header times=N without a retry count
         self.fired = 0
         self.seen = 0
         self.match = tuple((k, fault.get(k)) for k in ("stream", "endpoint", "model") if fault.get(k) is not None)
 
-    def skips(self) -> bool:
-        """True when this request's draw misses (``rate=P``); always False without a rate."""
-        return self.rng is not None and self.rng.random() >= (self.rate or 0.0)
+    def skips(self, key: bytes, lock: threading.Lock) -> bool:
+        """True when this request's draw misses (``rate=P``); always False without a rate.
+
+        Seeded: the draw is a digest of (seed, request digest, occurrence of that request), a
+        number in [0, 1) that does not depend on what else arrived meanwhile."""
+        if self.rate is None:
+            return False
+        if self.seed is None:
+            assert self.rng is not None
+            return self.rng.random() >= self.rate
+        with lock:
+            n = self.occurrences.next(key)
+        draw = int.from_bytes(_digest(self.seed, key, str(n).encode())[:8], "big") / 2**64
+        return draw >= self.rate
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +120,19 @@ class _Queued:
             "fired": self.fired,
             "seen": self.seen,
         }
+
+
+class _NoLock:
+    """For draws made while the plan's lock is already held."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NOLOCK: Any = _NoLock()
 
 
 def _matches(match: tuple[tuple[str, Any], ...], ex: Any) -> bool:
@@ -116,11 +186,11 @@ class FaultPlan:
 
     def __init__(self, faults: Iterable[Any] = (), rate_limits: Any = None) -> None:
         self._lock = threading.Lock()
-        self._queued: list[_Queued] = [_Queued(Fault.coerce(f)) for f in faults]
+        self._initial = tuple(Fault.coerce(f) for f in faults)
+        self._queued: list[_Queued] = [_Queued(f) for f in self._initial]
         limits = RateLimits.coerce(rate_limits)
         self.limiter: RateLimiter | None = RateLimiter(limits) if limits is not None else None
         self._header_faults: OrderedDict[str, _Queued] = OrderedDict()
-        self._rng = random.Random(0)
 
     @classmethod
     def from_settings(cls, settings: Any) -> FaultPlan:
@@ -140,6 +210,15 @@ class FaultPlan:
         """Forget queued faults and the rate-limit buckets (the configured limits stay)."""
         with self._lock:
             self._queued = []
+            self._header_faults.clear()
+        if self.limiter is not None:
+            self.limiter.clear()
+
+    def restore(self) -> None:
+        """Back to the start: the faults the plan was built with, queued afresh (full ``times``,
+        counters and seeded draws from zero); the rate-limit buckets refilled."""
+        with self._lock:
+            self._queued = [_Queued(f) for f in self._initial]
             self._header_faults.clear()
         if self.limiter is not None:
             self.limiter.clear()
@@ -166,8 +245,9 @@ class FaultPlan:
                 return Injection(limit=decision, origin="rate limit")
         slots = _Slots()
         origin = []
+        key = _request_key(ex)
         if header is not None:
-            self._from_header(header, ex, slots)
+            self._from_header(header, ex, slots, key)
             if slots:
                 origin.append("header")
         if queued:
@@ -177,7 +257,7 @@ class FaultPlan:
                     if q.remaining == 0 or not _matches(q.match, ex) or not slots.free(q.fault):
                         continue
                     q.seen += 1
-                    if q.skips():
+                    if q.skips(key, _NOLOCK):
                         continue
                     q.fired += 1
                     if q.remaining is not None:
@@ -197,10 +277,11 @@ class FaultPlan:
             shapes=tuple(slots.shapes.values()),
             origin=" and ".join(origin) or "rate limit",
             limit=decision,
-            rng=random.Random(self._rng.random()),
+            # jitter and the like: from the request too, not from the order requests came in
+            rng=random.Random(int.from_bytes(key[:8], "big")),
         )
 
-    def _from_header(self, header: str, ex: Any, slots: _Slots) -> None:
+    def _from_header(self, header: str, ex: Any, slots: _Slots, key: bytes) -> None:
         for part in header.split(","):
             spec = part.strip()
             if not spec:
@@ -219,17 +300,30 @@ class FaultPlan:
             if not _matches(q.match, ex) or not slots.free(f):
                 continue
             times = f.get("times")
-            if times is not None:
-                # in a header, times=N means: the first N attempts of a call (the SDKs number them)
-                try:
-                    attempt = int(ex.request.headers.get("x-stainless-retry-count", "0"))
-                except ValueError:
-                    attempt = 0
-                if attempt >= times:
-                    continue
-            if q.skips():
+            if times is not None and self._attempt(q, ex, key) >= times:
+                continue
+            if q.skips(key, self._lock):
                 continue
             slots.take(f)
+
+    def _attempt(self, q: _Queued, ex: Any, key: bytes) -> int:
+        """Which attempt of one logical call this request is, for a header fault's ``times=N``.
+
+        The official SDKs number their attempts (``x-stainless-retry-count``). Other clients (plain
+        httpx, the Vercel AI SDK, LiteLLM) retry with the same body and no count: attempts of the same
+        body are counted, and the count starts again once an attempt got past the fault — so the
+        next call with that body is a new call, hit again."""
+        raw = ex.request.headers.get(_RETRY_HEADER)
+        if raw is not None:
+            try:
+                return int(raw)
+            except ValueError:
+                return 0
+        with self._lock:
+            n = q.attempts.next(key)
+            if n >= (q.fault.get("times") or 0):
+                q.attempts.forget(key)
+        return n
 
     def _admit(self, ex: Any) -> Any:
         assert self.limiter is not None

@@ -1,10 +1,9 @@
 """The model registry: which ids exist, their output limits and lifecycle, and ``/v1/models`` pages.
 
-Sources: the SDK's ``types/model_param.py`` (today's ids, newest first) and ``_data/deprecated_models.py``
-(end-of-life dates), plus the well-known older ids. Output limits are the public ones where known
-(Opus 4.6: 128000, the 4.5 family and Sonnet 4: 64000, Opus 4/4.1: 32000, 3.5 Haiku: 8192, 3 Haiku: 4096);
-for the 4.7+ and 5.x families they are plausible choices (see docs/validation.md). Release dates of
-the newest models are plausible placeholders that keep the SDK's order.
+Sources: the SDK's ``types/model_param.py`` (today's ids) and ``_data/deprecated_models.py``
+(end-of-life dates), plus the well-known older ids. Context windows, output limits and release dates
+come from the published model pages; the source is written beside each entry, and the few figures no
+page gave are marked CHOSEN (see docs/validation.md). Capabilities: :mod:`.capabilities`.
 """
 
 from __future__ import annotations
@@ -81,30 +80,47 @@ def _m(
 
 
 _M = 1_000_000
-# Newest first, as /v1/models lists them.
-MODELS: tuple[ModelInfo, ...] = (
-    # --- the 5.x families and the newest 4.x (SDK 2.13's ModelParam); limits are plausible choices
-    _m("claude-fable-5-2", "Claude Fable 5.2", "2026-10-08", 128_000, _M, prefill=False, exclusive=True),
-    _m("claude-mythos-5-2", "Claude Mythos 5.2", "2026-10-01", 128_000, _M, prefill=False, exclusive=True),
-    _m("claude-haiku-5-5", "Claude Haiku 5.5", "2026-09-24", 64_000, _M, prefill=False, exclusive=True),
+# Sources (checked 2026-12-01; "docs" = platform.claude.com/docs/en/models/<slug>/overview, the
+# per-model pages, whose header reads "Released <date> · Context window · Max output"; their
+# "compares to the current lineup" tables agree). Where a page was not found the figure is marked
+# CHOSEN and docs/validation.md says so. Listed newest first by release date, as /v1/models lists.
+MODELS: tuple[ModelInfo, ...] = tuple(sorted((
+    # Fable 5.2 / Mythos 5.2: 1M / 128K, released 2026-11-09 (AWS Bedrock model card "Claude Mythos 5.2":
+    # same model as Fable 5.2; Runware "Claude Fable 5.2" page)
+    _m("claude-fable-5-2", "Claude Fable 5.2", "2026-11-09", 128_000, _M, prefill=False, exclusive=True),
+    _m("claude-mythos-5-2", "Claude Mythos 5.2", "2026-11-09", 128_000, _M, prefill=False, exclusive=True),
+    # Haiku 5.5: 1M / 128K, released 2026-10-07 (docs haiku-5-5; was 64K here: wrong)
+    _m("claude-haiku-5-5", "Claude Haiku 5.5", "2026-10-07", 128_000, _M, prefill=False, exclusive=True),
+    # Sonnet 5.5, Opus 5.5, Fable 5.1: 1M / 128K (docs sonnet-5-5, opus-5-5, the lineup tables);
+    # release dates not found: CHOSEN, in the SDK's order
     _m("claude-sonnet-5-5", "Claude Sonnet 5.5", "2026-09-17", 128_000, _M, prefill=False, exclusive=True),
     _m("claude-fable-5-1", "Claude Fable 5.1", "2026-09-10", 128_000, _M, prefill=False, exclusive=True),
     _m("claude-opus-5-5", "Claude Opus 5.5", "2026-09-03", 128_000, _M, prefill=False, exclusive=True),
+    # Mythos 5.1: shares Fable 5.1's specifications (docs fable-5 "Fable vs. Mythos"); date CHOSEN
     _m("claude-mythos-5-1", "Claude Mythos 5.1", "2026-08-20", 128_000, _M, prefill=False, exclusive=True),
-    _m("claude-sonnet-5", "Claude Sonnet 5", "2026-08-06", 128_000, _M, prefill=False, exclusive=True),
-    _m("claude-fable-5", "Claude Fable 5", "2026-07-23", 128_000, _M, prefill=False, exclusive=True),
-    _m("claude-mythos-5", "Claude Mythos 5", "2026-07-09", 128_000, _M, prefill=False, exclusive=True),
-    _m("claude-opus-5", "Claude Opus 5", "2026-06-25", 128_000, _M, prefill=False, exclusive=True),
-    _m("claude-opus-4-8", "Claude Opus 4.8", "2026-06-04", 128_000, _M, prefill=False, exclusive=True),
+    # Opus 5: 1M / 128K, released 2026-07-24 (docs opus-5)
+    _m("claude-opus-5", "Claude Opus 5", "2026-07-24", 128_000, _M, prefill=False, exclusive=True),
+    # Sonnet 5: 1M / 128K, released 2026-06-30 (docs sonnet-5)
+    _m("claude-sonnet-5", "Claude Sonnet 5", "2026-06-30", 128_000, _M, prefill=False, exclusive=True),
+    # Fable 5: 1M / 128K, released 2026-06-09 (docs fable-5); Mythos 5 shares its specifications
+    _m("claude-fable-5", "Claude Fable 5", "2026-06-09", 128_000, _M, prefill=False, exclusive=True),
+    _m("claude-mythos-5", "Claude Mythos 5", "2026-06-09", 128_000, _M, prefill=False, exclusive=True),
+    # Opus 4.8: 1M / 128K, released 2026-05-28 (docs opus-4-8)
+    _m("claude-opus-4-8", "Claude Opus 4.8", "2026-05-28", 128_000, _M, prefill=False, exclusive=True),
+    # Opus 4.7: 1M / 128K, launched 2026-04-16 (AWS Bedrock model card; Vertex AI model page)
     _m("claude-opus-4-7", "Claude Opus 4.7", "2026-04-16", 128_000, _M, prefill=False, exclusive=True),
+    # Mythos Preview: limits and date CHOSEN (no page found); retirement from the SDK's deprecation list
     _m(
         "claude-mythos-preview", "Claude Mythos Preview", "2026-04-07", 128_000, _M,
         lifecycle="deprecated", deprecated="2026-06-01", retires="2026-06-30", prefill=False, exclusive=True,
     ),
-    # --- 4.6: public limits; prefill was removed with Opus 4.6
-    _m("claude-opus-4-6", "Claude Opus 4.6", "2026-02-05", 128_000, prefill=False, exclusive=True),
-    _m("claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17", 64_000, prefill=False, exclusive=True),
-    # --- 4.5
+    # Opus 4.6: 1M / 128K, released 2026-02-05 (docs opus-4-6)
+    _m("claude-opus-4-6", "Claude Opus 4.6", "2026-02-05", 128_000, _M, prefill=False, exclusive=True),
+    # Sonnet 4.6: 1M / 128K, released 2026-02-17 (docs sonnet-4-6; Vercel AI Gateway page). Was 64K
+    # here: pydantic-ai and LiteLLM send max_tokens 128000 by default and got a 400.
+    _m("claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17", 128_000, _M, prefill=False, exclusive=True),
+    # Opus 4.5, Haiku 4.5, Sonnet 4.5: 200K / 64K (the older models overview table: "Max output 64K";
+    # the 5.x lineup tables: Haiku 4.5 200K / 64K); Sonnet 4.5's 1M needs the context-1m beta
     _m(
         "claude-opus-4-5-20251101", "Claude Opus 4.5", "2025-11-24", 64_000,
         aliases=("claude-opus-4-5",), lifecycle="deprecated", deprecated="2026-07-22", retires="2027-01-22",
@@ -117,7 +133,9 @@ MODELS: tuple[ModelInfo, ...] = (
         aliases=("claude-sonnet-4-5",), lifecycle="deprecated", deprecated="2026-05-30", retires="2026-11-30",
         exclusive=True,
     ),
-    # --- older, well known ids (not in the SDK's list any more)
+    # --- older, well known ids (not in the SDK's list any more); the public figures of their time:
+    # Opus 4.1 / Opus 4: 32K, Sonnet 4 and 3.7 Sonnet: 64K (3.7: 128K only with output-128k-2025-02-19),
+    # 3.5 Haiku / 3.5 Sonnet: 8192, 3 Haiku / 3 Opus: 4096; all 200K context
     _m("claude-opus-4-1-20250805", "Claude Opus 4.1", "2025-08-05", 32_000, aliases=("claude-opus-4-1",),
        lifecycle="deprecated", deprecated="2026-03-01", exclusive=True),
     _m("claude-opus-4-20250514", "Claude Opus 4", "2025-05-22", 32_000, aliases=("claude-opus-4-0",),
@@ -136,7 +154,7 @@ MODELS: tuple[ModelInfo, ...] = (
        lifecycle="deprecated", deprecated="2025-12-19", retires="2026-04-20"),
     _m("claude-3-opus-20240229", "Claude Opus 3", "2024-02-29", 4_096, aliases=("claude-3-opus-latest",),
        lifecycle="retired", deprecated="2025-06-30", retires="2026-01-05"),
-)  # fmt: skip
+), key=lambda m: m.created_at, reverse=True))  # fmt: skip
 
 _BY_ID: dict[str, ModelInfo] = {}
 for _info in MODELS:
@@ -159,23 +177,27 @@ def looks_like_model(model_id: object) -> bool:
 
 
 def model_object(info: ModelInfo, *, version: str = "2023-06-01") -> dict[str, Any]:
-    """The ``/v1/models`` item for a model (2026-10-21 adds lifecycle and limits, as the SDK reads them)."""
-    obj: dict[str, Any] = {
+    """The ``/v1/models`` item for a model: every field of SDK 2.14's ``ModelInfo``.
+
+    The Models API serves the same fields under every ``anthropic-version`` (``lifecycle`` is a
+    required field of the SDK's type, and the SDK's default version is 2023-06-01); ``version`` is
+    kept for callers and future differences.
+    """
+    from .capabilities import capabilities  # a sibling module that reads ModelInfo
+
+    return {
         "type": "model",
         "id": info.id,
         "display_name": info.display_name,
         "created_at": info.created_at,
+        "lifecycle": info.lifecycle,
+        "deprecated_at": info.deprecated_at,
+        "retires_at": info.retires_at,
+        "line": info.line,
+        "max_input_tokens": info.context_window,
+        "max_tokens": info.max_output_tokens,
+        "capabilities": capabilities(info),
     }
-    if version != "2023-06-01":
-        obj.update(
-            lifecycle=info.lifecycle,
-            deprecated_at=info.deprecated_at,
-            retires_at=info.retires_at,
-            line=info.line,
-            max_input_tokens=info.context_window,
-            max_tokens=info.max_output_tokens,
-        )
-    return obj
 
 
 def _limit(limit: Any) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import invalid
 from ..signatures import Signer
 from . import rules
+from .betas import split_beta_fields
 from .models import ModelInfo
 from .schema import ENDPOINTS, shape_error, shape_ok
 from .versions import KNOWN_VERSIONS
@@ -45,6 +47,9 @@ class ValidRequest:
     # The digest the synthetic answer is made from (``synthetic.request_digest``), when the server
     # already has it (None: computed from the body when needed).
     digest: bytes | None = None
+    # The structured-output format the answer must follow: ``output_config.format`` or, under the
+    # structured-outputs beta, ``output_format`` (both ``{"type": "json_schema", "schema": …}``).
+    output_format: dict[str, Any] | None = None
 
 
 def _thinking(value: Any) -> dict[str, Any] | None:
@@ -69,11 +74,13 @@ def validate_messages(
     signer: Signer,
     strict_models: bool = False,
     endpoint: str = "messages",
+    betas: Iterable[str] = (),
 ) -> ValidRequest:
     """Validate a parsed body for ``POST /v1/messages`` (or ``/v1/messages/count_tokens``).
 
     Raises :class:`~mockclaude.errors.ApiError` — 400 for a malformed request, 404 for an unknown
-    model — with the real API's wording; anything else escaping is a bug.
+    model — with the real API's wording; anything else escaping is a bug. ``betas``: the request's
+    ``anthropic-beta`` flags, which admit the fields of :mod:`.betas`.
     """
     if endpoint not in ENDPOINTS:
         raise ValueError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
@@ -81,6 +88,8 @@ def validate_messages(
         raise invalid(f'anthropic-version: "{version}" is not a valid version')
     if not isinstance(body, dict):
         raise invalid("Input should be a valid dictionary")
+    sent = body
+    body, admitted = split_beta_fields(body, betas, version=version, endpoint=endpoint)
     try:
         # A body of the right shape cannot break the rules checked before the schema (its roles and
         # fields are what the schema allows), so those run only when the shape check fails, in the
@@ -102,8 +111,10 @@ def validate_messages(
         system_blocks = [{"type": "text", "text": system}] if system else []
     else:
         system_blocks = list(system or [])
+    config = body.get("output_config")
+    output_format = config.get("format") if isinstance(config, dict) else None
     return ValidRequest(
-        body=body,
+        body=sent,
         version=version,
         model_id=model_id,
         model=info,
@@ -116,6 +127,7 @@ def validate_messages(
         stream=bool(body.get("stream", False)),
         stop_sequences=list(body.get("stop_sequences") or []),
         endpoint=endpoint,
+        output_format=output_format or admitted.get("output_format"),
         message_tokens=message_tokens,
         cache_breakpoints=breakpoints,
     )

@@ -21,6 +21,7 @@ from ..cassette.format import Cassette, Interaction
 from ..cassette.matching import Index, RequestView
 from ..errors import ApiError, UnmatchedRequestError
 from ..redact import REDACTED
+from ..sse import StreamError, message_from_events
 from . import Answer
 
 __all__ = ["UNMATCHED_STATUS", "ReplayResponder", "answer_from", "replay_headers"]
@@ -97,13 +98,35 @@ class ReplayResponder:
         self.index.rewind()
         self.unmatched.clear()
 
+    def unused(self) -> list[str]:
+        """The interactions not played since the last rewind, described (``#2 POST /v1/messages (model …)``)."""
+        out = []
+        for pos in self.index.unplayed():
+            req = self.index.interactions[pos].request
+            model = req.body.get("model") if isinstance(req.body, dict) else None
+            out.append(f"#{pos} {req.method} {req.path}" + (f" (model {model})" if model else ""))
+        return out
+
     async def respond(self, exchange: Any) -> Answer | None:
         req = request_view(exchange)
+        if getattr(exchange, "refusal", None) is not None:
+            # The double refused it: only an interaction recorded as a disagreement overrides that.
+            pos = self.index.peek(req, repeat=self.allow_repeats)
+            if pos is None or self.index.interactions[pos].disagreement is None:
+                return None
         pos, matching = self.index.next(req, repeat=self.allow_repeats)
         if pos is not None:
             if exchange.entry is not None:
                 exchange.entry.notes.append(f"replayed interaction #{pos} of {self.cassette.path}")
-            return answer_from(self.index.interactions[pos], stream=exchange.stream)
+                if getattr(exchange, "refusal", None) is not None:
+                    exchange.entry.notes.append(
+                        "the double refuses this request, the real API did not: answered as recorded"
+                    )
+                    exchange.entry.disagreement = self.index.interactions[pos].disagreement
+            answer = answer_from(self.index.interactions[pos], stream=exchange.stream)
+            if answer.events is not None and not exchange.stream and answer.status == 200:
+                return self._folded(answer, pos, exchange)
+            return answer
         if self.fallthrough:
             return None
         err = self.unmatched_error(req, exhausted=matching)
@@ -125,6 +148,28 @@ class ReplayResponder:
             body=body,
             source="cassette",
         )
+
+    def _folded(self, answer: Answer, pos: int, exchange: Any) -> Answer:
+        """A recorded stream asked for as JSON: the message it accumulates to. A stream no accumulator
+        can fold (events out of order, a delta for a block never started) is a broken cassette, told
+        as such — a 400 naming the file and interaction, not a 500."""
+        try:
+            answer.body = message_from_events(answer.events or [])
+        except StreamError:
+            return answer  # an error event: the app answers the error it carried
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+            where = f"interaction #{pos} of cassette {self.cassette.path or '(in memory)'}"
+            message = (
+                f"mockclaude: the recorded stream of {where} cannot be folded into a JSON message "
+                f"({type(err).__name__}: {err}); request it with stream=true, or re-record it "
+                "(`mockclaude cassette lint` reports such streams)"
+            )
+            if exchange.entry is not None:
+                exchange.entry.notes.append(message)
+            body = ApiError(UNMATCHED_STATUS, message, type="invalid_request_error").body(exchange.request_id)
+            return Answer(status=UNMATCHED_STATUS, headers={"x-should-retry": "false"}, body=body, source="cassette")
+        answer.events = answer.offsets = None
+        return answer
 
     def unmatched_error(self, req: RequestView, *, exhausted: int = 0) -> UnmatchedRequestError:
         where = str(self.cassette.path) if self.cassette.path else "the cassette"

@@ -27,8 +27,20 @@ import orjson
 from ..errors import b58
 from ..signatures import Signer
 from ..tokens import count_blocks, count_request, count_text, tool_tokens
+from .jsonschema_gen import instance_for_schema
 
-__all__ = ["PromptCache", "SyntheticResponder", "choose_tools", "instance_for_schema"]
+__all__ = [
+    "PromptCache",
+    "SyntheticResponder",
+    "choose_tools",
+    "instance_for_schema",
+    "message_id",
+    "request_digest",
+    "thinking_block",
+    "tool_use_id",
+    "tool_use_tokens",
+    "usage_for",
+]
 
 _SENTENCES = (
     "This is a deterministic answer from the mockclaude synthetic responder.",
@@ -71,119 +83,12 @@ def _snippet(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-# --- tool inputs from schemas ----------------------------------------------------------------------
-
-def instance_for_schema(schema: Any, hint: str = "", depth: int = 0) -> Any:
-    """A deterministic value that validates against a (tool input) JSON Schema.
-
-    Covers what tool schemas use: types, enum/const, required and optional properties, nested
-    objects and arrays with their bounds, numeric bounds, string lengths and common formats.
-    """
-    if not isinstance(schema, dict) or depth > 8:
-        return "mock"
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if "default" in schema and depth > 0:
-        return schema["default"]
-    for key in ("anyOf", "oneOf"):
-        if schema.get(key):
-            return instance_for_schema(schema[key][0], hint, depth + 1)
-    if schema.get("allOf"):
-        merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
-            if isinstance(part, dict):
-                merged.update(part)
-        return instance_for_schema(merged, hint, depth + 1)
-    stype = schema.get("type")
-    if isinstance(stype, list):
-        stype = next((t for t in stype if t != "null"), "null")
-    if stype is None:
-        stype = "object" if "properties" in schema else "string"
-    if stype == "object":
-        props = schema.get("properties") or {}
-        out: dict[str, Any] = {}
-        for name, sub in props.items():
-            out[name] = instance_for_schema(sub, name, depth + 1)
-        for name in schema.get("required") or []:
-            if name not in out:
-                out[name] = "mock"
-        min_props = schema.get("minProperties", 0)
-        extra = schema.get("additionalProperties")
-        i = 0
-        while len(out) < min_props and extra is not False:
-            out[f"extra_{i}"] = instance_for_schema(extra if isinstance(extra, dict) else {}, "", depth + 1)
-            i += 1
-        return out
-    if stype == "array":
-        items = schema.get("items")
-        if isinstance(schema.get("prefixItems"), list):
-            arr = [instance_for_schema(s, hint, depth + 1) for s in schema["prefixItems"]]
-        else:
-            arr = [instance_for_schema(items, hint, depth + 1)] if items is not False else []
-        n = max(len(arr), schema.get("minItems", 1 if arr else 0))
-        while len(arr) < n:
-            arr.append(instance_for_schema(items, hint, depth + 1))
-        if "maxItems" in schema:
-            arr = arr[: schema["maxItems"]]
-        if schema.get("uniqueItems") and len(arr) > 1:
-            if isinstance(arr[0], (int, float)) and not isinstance(arr[0], bool):
-                arr = [arr[0] + i for i in range(len(arr))]
-            elif isinstance(arr[0], str):
-                arr = [f"{arr[0]}{i}" if i else arr[0] for i in range(len(arr))]
-        return arr
-    if stype in ("integer", "number"):
-        lo = schema.get("minimum")
-        ex_lo = schema.get("exclusiveMinimum")
-        hi = schema.get("maximum")
-        ex_hi = schema.get("exclusiveMaximum")
-        value: float = 1 if stype == "integer" else 1.5
-        if lo is not None and value < lo:
-            value = lo
-        if ex_lo is not None and value <= ex_lo:
-            value = ex_lo + 1
-        if hi is not None and value > hi:
-            value = hi
-        if ex_hi is not None and value >= ex_hi:
-            value = ex_hi - 1 if stype == "integer" else (ex_hi + (lo if lo is not None else ex_hi - 1)) / 2
-        mult = schema.get("multipleOf")
-        if mult:
-            value = (int(value // mult) + (1 if value % mult else 0)) * mult
-        return int(value) if stype == "integer" else value
-    if stype == "boolean":
-        return True
-    if stype == "null":
-        return None
-    # string
-    fmt = schema.get("format")
-    by_format = {
-        "date-time": "2026-01-01T00:00:00Z",
-        "date": "2026-01-01",
-        "time": "00:00:00Z",
-        "email": "user@example.com",
-        "uri": "https://example.com/",
-        "url": "https://example.com/",
-        "uuid": "00000000-0000-4000-8000-000000000000",
-        "ipv4": "192.0.2.1",
-        "ipv6": "2001:db8::1",
-        "hostname": "example.com",
-    }
-    text = by_format.get(fmt or "", hint or "mock")
-    if schema.get("pattern") and not re.search(schema["pattern"], text):
-        text = _string_for_pattern(schema["pattern"]) or text
-    min_len, max_len = schema.get("minLength", 0), schema.get("maxLength")
-    if len(text) < min_len:
-        text = text + "x" * (min_len - len(text))
-    if max_len is not None:
-        text = text[:max_len]
-    return text
-
+# --- values from schemas (tool inputs, structured outputs): see jsonschema_gen ---------------------
 
 _INSTANCES: dict[bytes, bytes] = {}
 
 
-def _tool_input(schema: Any) -> Any:
+def _schema_value(schema: Any) -> Any:
     """:func:`instance_for_schema`, remembered per schema (tools repeat on every turn of a loop)."""
     try:
         key = orjson.dumps(schema)
@@ -200,17 +105,6 @@ def _tool_input(schema: Any) -> Any:
             _INSTANCES.clear()
         _INSTANCES[key] = cached
     return orjson.loads(cached)  # a fresh copy: answers never share objects
-
-
-def _string_for_pattern(pattern: str) -> str | None:
-    """A few candidates for common patterns; None when none matches (the hint is kept then)."""
-    for candidate in ("mock", "a", "A", "0", "1", "abc123", "mock-1", "mock_1", "2026-01-01", "user@example.com"):
-        try:
-            if re.search(pattern, candidate):
-                return candidate
-        except re.error:
-            return None
-    return None
 
 
 # --- tool choice -------------------------------------------------------------------------------
@@ -354,6 +248,54 @@ def _has_cache_control(tools: list[dict[str, Any]], system: list[dict[str, Any]]
     return any("cache_control" in b for m in messages for b in m.get("content") or [])
 
 
+# --- the parts of an answer every responder that builds messages shares (synthetic, scripted) -------
+
+
+def message_id(digest: bytes) -> str:
+    """A ``msg_01…`` id derived from ``digest`` (same request, same id)."""
+    return "msg_01" + b58(digest[:22])
+
+
+def tool_use_id(digest: bytes, i: int) -> str:
+    """The ``toolu_01…`` id of the ``i``-th tool call of an answer derived from ``digest``."""
+    return "toolu_01" + b58(hashlib.sha256(digest + bytes([i % 256])).digest()[:22])
+
+
+def tool_use_tokens(name: str, tool_input: Any) -> int:
+    """Output tokens a ``tool_use`` block costs (its name and its input as JSON)."""
+    return 1 + count_text(name) + (len(orjson.dumps(tool_input)) + 3) // 4
+
+
+def thinking_block(signer: Signer, thought: str, thinking: dict[str, Any]) -> dict[str, Any]:
+    """A signed thinking block for ``thought``; empty text when the request's ``thinking.display``
+    is ``omitted`` (the signature covers what is shown, so the block passes back unchanged)."""
+    shown = "" if thinking.get("display") == "omitted" else thought
+    return {"type": "thinking", "thinking": shown, "signature": signer.sign(shown)}
+
+
+def usage_for(req: Any, out_tokens: int, cache: PromptCache) -> dict[str, Any]:
+    """The ``usage`` of an answer to ``req`` with ``out_tokens`` output tokens, with the prompt
+    cache's accounting (reads and writes at the request's ``cache_control`` breakpoints)."""
+    tools = req.tools or []
+    messages = req.messages
+    # The validator's fast pass has counted the messages and the breakpoints already (None: not).
+    total_in = count_request(req.system_blocks, messages, tools, getattr(req, "message_tokens", None))
+    breakpoints = getattr(req, "cache_breakpoints", None)
+    if breakpoints > 0 if breakpoints is not None else _has_cache_control(tools, req.system_blocks, messages):
+        read, created, by_ttl = cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
+    else:
+        read, created, by_ttl = 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
+    read, created = min(read, total_in), min(created, max(0, total_in - read))
+    return {
+        "input_tokens": max(0, total_in - read - created),
+        "cache_creation_input_tokens": created,
+        "cache_read_input_tokens": read,
+        "cache_creation": by_ttl,
+        "output_tokens": out_tokens,
+        "service_tier": "standard",
+    }
+
+
 class SyntheticResponder:
     """Builds the answer message for a validated request. Pure but for the prompt cache."""
 
@@ -390,16 +332,23 @@ class SyntheticResponder:
             budget = thinking.get("budget_tokens")
             if isinstance(budget, int) and count_text(thought) > budget:
                 thought = thought[: budget * 4]
-            shown = "" if thinking.get("display") == "omitted" else thought
-            content.append({"type": "thinking", "thinking": shown, "signature": self.signer.sign(shown)})
+            content.append(thinking_block(self.signer, thought, thinking))
             out_tokens += count_text(thought)
 
-        if results:
+        fmt = getattr(req, "output_format", None)
+        forced = (req.tool_choice or {}).get("type") in ("any", "tool")
+        if fmt is not None and not calls and not prefill:
+            # Structured output: the whole text is JSON valid against the schema (what the API
+            # guarantees; the SSE rendering streams it as text deltas like any text).
+            text = orjson.dumps(_schema_value(fmt.get("schema") or {})).decode()
+        elif results:
             quoted = "; ".join(
                 f"{b.get('tool_use_id')}{' (error)' if b.get('is_error') else ''}: {_snippet(_result_text(b), 120)}"
                 for b in results
             )
             text = f"Based on the tool results — {quoted} — here is the answer. " + self._filler(digest, 1)
+        elif calls and forced:
+            text = ""  # the API prefills a forced tool call: the answer opens with the tool_use block
         elif calls:
             names = ", ".join(t["name"] for t in calls)
             text = f"I'll use {names} to help with that."
@@ -430,42 +379,26 @@ class SyntheticResponder:
             out_tokens += count_text(text)
 
         for i, tool in enumerate(calls):
-            tool_input = _tool_input(tool.get("input_schema") or {"type": "object"})
+            tool_input = _schema_value(tool.get("input_schema") or {"type": "object"})
             if not isinstance(tool_input, dict):
                 tool_input = {}
-            tid = "toolu_01" + b58(hashlib.sha256(digest + bytes([i])).digest()[:22])
-            cost = 1 + count_text(tool["name"]) + (len(orjson.dumps(tool_input)) + 3) // 4
+            tid = tool_use_id(digest, i)
+            cost = tool_use_tokens(tool["name"], tool_input)
             if out_tokens + cost > max_tokens:
                 stop_reason = "max_tokens"
                 break
             content.append({"type": "tool_use", "id": tid, "name": tool["name"], "input": tool_input})
             out_tokens += cost
 
-        # The validator's fast pass has counted the messages and the breakpoints already (None: not).
-        total_in = count_request(req.system_blocks, messages, tools, getattr(req, "message_tokens", None))
-        breakpoints = getattr(req, "cache_breakpoints", None)
-        if breakpoints > 0 if breakpoints is not None else _has_cache_control(tools, req.system_blocks, messages):
-            read, created, by_ttl = self.cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
-        else:
-            read, created, by_ttl = 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
-        read, created = min(read, total_in), min(created, max(0, total_in - read))
-        usage = {
-            "input_tokens": max(0, total_in - read - created),
-            "cache_creation_input_tokens": created,
-            "cache_read_input_tokens": read,
-            "cache_creation": by_ttl,
-            "output_tokens": out_tokens,
-            "service_tier": "standard",
-        }
         return {
-            "id": "msg_01" + b58(digest[:22]),
+            "id": message_id(digest),
             "type": "message",
             "role": "assistant",
             "model": req.model_id,
             "content": content,
             "stop_reason": stop_reason,
             "stop_sequence": stop_sequence,
-            "usage": usage,
+            "usage": usage_for(req, out_tokens, self.cache),
         }
 
     @staticmethod

@@ -1,12 +1,20 @@
 """Recording: forward a request to the upstream API, pass its answer through, keep it in the cassette.
 
 * Only the configured upstream is contacted: the URL is the upstream base plus the request's path
-  and query; redirects are not followed; proxy variables from the environment are not used.
+  and query; redirects are not followed. The connection may go through a proxy (``upstream_proxy``,
+  or the environment's ``HTTPS_PROXY``…: see :mod:`mockclaude.upstream_proxy`), which is only ever
+  asked for the upstream.
 * The client's auth (``x-api-key`` / ``authorization``) and ``anthropic-*`` headers are forwarded,
   with the body bytes exactly as received.
 * A stream is passed through event by event as it arrives (``Answer.live``) and recorded with each
   event's offset from the start of the stream; the interaction is saved before the client sees the
-  end of the stream.
+  end of the stream: its terminal event (``message_stop`` / ``error``) is held back until the
+  interaction has been appended to the cassette and fsynced.
+* Each interaction is appended to the file (:class:`~mockclaude.cassette.append.AppendLog`), never
+  a rewrite of the whole cassette; :meth:`UpstreamResponder.close` compacts the file once at the end.
+* A request the double's own validator refuses is forwarded too: the real API is the judge while
+  recording. Where the two disagree the interaction keeps a ``disagreement`` (see
+  :mod:`mockclaude.cassette.fidelity`), reported on the console and in the journal.
 * Upstream error answers (4xx/5xx) are recorded and passed through like any other. When the upstream
   cannot be reached the client gets a 502 ``api_error`` naming the upstream, with
   ``x-should-retry: false``, and nothing is recorded.
@@ -23,6 +31,8 @@ from typing import Any
 
 import httpx
 
+from ..cassette.append import AppendLog
+from ..cassette.fidelity import describe, verdict
 from ..cassette.format import Cassette, Interaction, RecordedRequest, RecordedResponse, now_iso
 from ..cassette.matching import Index
 from ..cassette.scrub import (
@@ -31,8 +41,9 @@ from ..cassette.scrub import (
     scrub_interaction,
     secret_values,
 )
-from ..errors import ApiError, ConfigError
+from ..errors import ApiError, CassetteError, ConfigError
 from ..redact import DEFAULT_REDACT
+from ..upstream_proxy import proxy_for
 from ..sse import Decoder, Event, decode_all, event
 from . import Answer
 from .replay import answer_from
@@ -44,6 +55,7 @@ log = logging.getLogger("mockclaude.cassette")
 DEFAULT_UPSTREAM = "https://api.anthropic.com"
 _FORWARD = ("x-api-key", "authorization", "content-type", "accept")
 _TIMEOUT = httpx.Timeout(600.0, connect=15.0)
+_TERMINAL = frozenset({"message_stop", "error"})  # held back until the interaction is on disk
 
 
 def forward_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -87,11 +99,20 @@ class UpstreamResponder:
         redact: Iterable[str] = DEFAULT_REDACT,
         on_record: Callable[[Interaction], None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        fresh: bool = False,
+        proxy: str | None = None,
     ) -> None:
+        """``fresh``: this session replaces the cassette file (record mode ``all``); ``proxy``: the
+        ``upstream_proxy`` option (None: from the environment, ``"none"``: never)."""
         self.cassette = cassette
+        self.log = (
+            AppendLog(cassette.path, header=cassette.header(), fresh=fresh) if cassette.path is not None else None
+        )
         self.upstream = (upstream or DEFAULT_UPSTREAM).rstrip("/")
         if not self.upstream.startswith(("http://", "https://")):
             raise ConfigError(f"upstream must be an http:// or https:// URL, got {upstream!r}")
+        self.proxy = proxy_for(self.upstream, proxy)
+        self._ssl: Any = None  # one TLS context for every request (building one costs ~10 ms of CPU)
         self.index = index
         self.redact = tuple(redact)
         self.on_record = on_record
@@ -102,8 +123,15 @@ class UpstreamResponder:
     def _client(self) -> httpx.AsyncClient:
         # One client per request: it lives exactly as long as the (possibly streamed) answer, so no
         # connection outlives the event loop that made it. Recording is not a hot path.
+        if self._ssl is None and self.transport is None:
+            self._ssl = httpx.create_ssl_context()
         return httpx.AsyncClient(
-            timeout=_TIMEOUT, follow_redirects=False, trust_env=False, transport=self.transport
+            timeout=_TIMEOUT,
+            follow_redirects=False,
+            trust_env=False,
+            transport=self.transport,
+            proxy=self.proxy if self.transport is None else None,
+            verify=self._ssl if self._ssl is not None else True,
         )
 
     async def respond(self, exchange: Any) -> Answer | None:
@@ -165,6 +193,7 @@ class UpstreamResponder:
         received = bytearray()
         events: list[Event] = []
         offsets: list[float] = []
+        held: list[Event] = []  # from the terminal event on: sent once the interaction is saved
         t0 = time.monotonic()
         try:
             try:
@@ -174,11 +203,14 @@ class UpstreamResponder:
                     for ev in dec.feed(chunk):
                         events.append(ev)
                         offsets.append(at)
-                        yield ev
+                        if held or ev.name in _TERMINAL:
+                            held.append(ev)
+                        else:
+                            yield ev
                 for ev in dec.close():
                     events.append(ev)
                     offsets.append(round(time.monotonic() - t0, 3))
-                    yield ev
+                    held.append(ev)
             except httpx.HTTPError as err:
                 # The status line has gone out: tell the client the way the API does mid-stream. A
                 # stream cut by the network is not what the API answered, so it is not recorded.
@@ -187,6 +219,8 @@ class UpstreamResponder:
                     exchange.entry.notes.append(
                         f"upstream stream broke after {len(events)} events; not recorded"
                     )
+                for ev in held:
+                    yield ev
                 error = {"type": "api_error", "message": f"upstream stream broke: {err}"}
                 yield event({"type": "error", "error": error})
                 return
@@ -205,6 +239,8 @@ class UpstreamResponder:
         except Exception as err:
             log.error("mockclaude: could not save the recording to %s: %s", self.cassette.path, err)
             self.errors.append(f"{type(err).__name__}: {err}")
+        for ev in held:
+            yield ev
 
     async def _record(self, exchange: Any, resp: httpx.Response, response: RecordedResponse) -> Interaction:
         request = exchange.request
@@ -219,6 +255,7 @@ class UpstreamResponder:
             response,
             recorded_at=now_iso(),
         )
+        self._judge(exchange, it)
         values = secret_values(request.headers.items(), self.redact) | secret_values(
             resp.headers.items(), self.redact
         )
@@ -231,8 +268,34 @@ class UpstreamResponder:
         self.recorded += 1
         if exchange.entry is not None:
             exchange.entry.notes.append(f"recorded as interaction #{pos} of {self.cassette.path}")
-        await asyncio.to_thread(self.cassette.save)
+        if self.log is not None:
+            await asyncio.to_thread(self.log.append, it.to_doc())
         return it
+
+    def close(self) -> None:
+        """End of the session: compact what was appended into the one-document form (atomically)."""
+        if self.log is None or not self.log.appended:
+            return
+        self.log.close()
+        try:
+            self.cassette.save()
+        except (OSError, CassetteError) as err:  # the appended form is complete and loads as it is
+            log.warning("mockclaude: could not compact %s (left appended, still valid): %s", self.cassette.path, err)
+        self.log = AppendLog(self.log.path, header=self.log.header, fresh=False)
+
+
+    def _judge(self, exchange: Any, it: Interaction) -> None:
+        """Set what the double would have said beside what the real API said; report a difference."""
+        r = it.response
+        body = r.body if r.events is None else r.message()
+        it.disagreement = verdict(getattr(exchange, "refusal", None), r.status, body)
+        if it.disagreement is None:
+            return
+        line = f"{exchange.request.method} {exchange.request.url.path}: {describe(it.disagreement)}"
+        log.warning("mockclaude: disagreement: %s (recorded in %s)", line, self.cassette.path)
+        if exchange.entry is not None:
+            exchange.entry.disagreement = it.disagreement
+            exchange.entry.notes.append("disagreement: " + describe(it.disagreement))
 
 
 def _answer_for_client(it: Interaction, raw: bytes, stream: bool, resp: httpx.Response) -> Answer:

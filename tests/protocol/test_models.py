@@ -19,7 +19,7 @@ def test_sdk_ids_and_aliases_known() -> None:
 
 def test_limits() -> None:
     limits = {m.id: m.max_output_tokens for m in MODELS}
-    assert limits["claude-opus-4-6"] == 128000
+    assert limits["claude-opus-4-6"] == limits["claude-sonnet-4-6"] == limits["claude-haiku-5-5"] == 128000
     assert limits["claude-sonnet-4-5-20250929"] == limits["claude-haiku-4-5-20251001"] == 64000
     assert limits["claude-opus-4-5-20251101"] == 64000
     assert limits["claude-opus-4-20250514"] == limits["claude-opus-4-1-20250805"] == 32000
@@ -44,10 +44,34 @@ def test_implausible(mid: object) -> None:
 def test_model_object() -> None:
     info = get_model("claude-opus-4-6")
     assert info is not None
-    assert model_object(info) == {"type": "model", "id": "claude-opus-4-6", "display_name": "Claude Opus 4.6",
-                                  "created_at": "2026-02-05T00:00:00Z"}
-    new = model_object(info, version="2026-10-21")
-    assert new["max_tokens"] == 128000 and new["lifecycle"] == "active"
+    obj = model_object(info)
+    assert {k: obj[k] for k in ("type", "id", "display_name", "created_at", "lifecycle", "max_tokens",
+                                "max_input_tokens")} == {
+        "type": "model", "id": "claude-opus-4-6", "display_name": "Claude Opus 4.6",
+        "created_at": "2026-02-05T00:00:00Z", "lifecycle": "active", "max_tokens": 128000,
+        "max_input_tokens": 1_000_000}
+    assert model_object(info, version="2026-10-21") == obj  # the same fields under every version
+
+
+def test_model_objects_parse_as_sdk_model_info() -> None:
+    """Every item validates against SDK 2.14's ModelInfo, with every capability key present."""
+    from anthropic.types import ModelInfo as SdkModelInfo
+    from anthropic.types.model_capabilities import ModelCapabilities
+
+    for info in MODELS:
+        obj = model_object(info)
+        parsed = SdkModelInfo.model_validate(obj)
+        assert parsed.capabilities is not None and parsed.lifecycle == info.lifecycle
+        assert set(obj["capabilities"]) == set(ModelCapabilities.model_fields)
+    sonnet = model_object(get_model("claude-sonnet-4-6"))  # type: ignore[arg-type]
+    assert sonnet["capabilities"]["thinking"]["types"]["adaptive"] == {"supported": True}
+    assert model_object(get_model("claude-opus-4-7"))["capabilities"]["thinking"]["types"]["enabled"] == {  # type: ignore[arg-type]
+        "supported": False}
+
+
+def test_listed_newest_first() -> None:
+    dates = [m.created_at for m in MODELS]
+    assert dates == sorted(dates, reverse=True)
 
 
 def test_pages_walk_forward_and_back() -> None:
