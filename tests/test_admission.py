@@ -119,3 +119,20 @@ def test_bounded_by_count_bytes_and_body_size() -> None:
         for _ in range(2):
             memo.put(memo.digest(b"%d" % i), "v", "messages", i, 45)  # 135 bytes > 100: the oldest goes
     assert len(memo) == 2 and memo.get(memo.digest(b"0"), "v", "messages") is None
+
+
+def test_a_threads_request_is_never_kept(mock: MockClaude) -> None:
+    from mockclaude.threads import THREADS_BETA
+
+    raw = body(thread={"type": "create"})
+    answers = [post(mock, raw, **{"anthropic-beta": THREADS_BETA}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len(mock.app.admitted) == 0  # each one created a thread of its own: state, not a pure function
+
+
+def test_beta_flags_are_part_of_the_key(mock: MockClaude) -> None:
+    raw = body()
+    for _ in range(2):
+        assert post(mock, raw).status_code == 200
+        assert post(mock, raw, **{"anthropic-beta": "context-1m-2025-08-07"}).status_code == 200
+    assert len(mock.app.admitted) == 2
