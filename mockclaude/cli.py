@@ -80,6 +80,10 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", help="log every request (slower)")
+    p.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="processes serving the port (default 1); each has its own journal, faults and caches",
+    )
     parser: argparse.ArgumentParser = p
     return parser
 
@@ -106,13 +110,19 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .app import MockClaudeApp
-    from .server import bind_socket, uvicorn_config
+    from .server import bind_socket
+
+    from .workers import can_fork, run_workers
 
     try:
         settings = _settings_from_args(args)
+        if args.workers < 1:
+            raise MockClaudeError(f"--workers must be at least 1, not {args.workers}")
+        if args.workers > 1 and not can_fork():
+            raise MockClaudeError("--workers above 1 needs fork(): Linux or macOS (use one worker here)")
+        if args.workers > 1 and settings.record_mode != "none":
+            raise MockClaudeError("recording needs one worker: the workers would write the same cassette")
         app = MockClaudeApp(settings)
     except MockClaudeError as err:
         print(f"mockclaude: {err}", file=sys.stderr)
@@ -125,6 +135,24 @@ def serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"mockclaude listening on http://{host}:{port}", flush=True)
+
+    def serve_one() -> int:
+        return _serve_socket(app, sock, args)
+
+    if args.workers > 1:
+        try:
+            return run_workers(args.workers, serve_one)
+        finally:
+            sock.close()
+    return serve_one()
+
+
+def _serve_socket(app: Any, sock: Any, args: argparse.Namespace) -> int:
+    """Serve ``app`` on ``sock`` until SIGINT/SIGTERM; 0 once stopped cleanly."""
+    import uvicorn
+
+    from .server import uvicorn_config
+
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level, access_log=args.access_log))
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal against the handler
