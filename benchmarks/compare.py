@@ -29,6 +29,11 @@ server and workload is also fully parsed here. Rounds alternate between the serv
 hits all alike; the median of the rounds is reported. Cold start is launch → first 200 to a real
 ``POST /v1/messages``, median of ``--cold-runs``. Everything is bounded: each wrk run lasts
 ``--seconds``, servers are killed at the end.
+
+Two tables: requests/s (wall clock), and on Linux requests per CPU-second of the server (its
+process and its children, from /proc, during the same runs). On a machine shared with other work the
+second is the steadier measure of what a request costs: time spent waiting for a core is not CPU
+time. (Node's helper threads count in aimock's CPU time, as they should.)
 """
 
 from __future__ import annotations
@@ -215,9 +220,32 @@ class Run:
     bad: int
     first_bad: str | None
     errors: str | None  # wrk's socket errors line, if any
+    per_cpu: float | None = None  # requests per CPU-second of the server (Linux), None if unknown
 
 
-def run_wrk(port: int, script: Path, seconds: int, connections: int) -> Run:
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of a process and its live descendants so far (Linux /proc; None
+    elsewhere). Requests per CPU-second of the server is the figure a shared machine cannot blur:
+    waiting for a core costs no CPU time."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            if p == pid:
+                return None
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo += [int(k) for k in kids]
+    return total
+
+
+def run_wrk(port: int, script: Path, seconds: int, connections: int, pid: int | None = None) -> Run:
+    cpu_before = cpu_seconds(pid) if pid is not None else None
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
            f"http://127.0.0.1:{port}/v1/messages"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -227,8 +255,13 @@ def run_wrk(port: int, script: Path, seconds: int, connections: int) -> Run:
     errs = re.search(r"Socket errors:.*", out)
     if rps_m is None or check is None:
         raise SystemExit(f"wrk gave no figures:\n{out}")
-    return Run(float(rps_m.group(1)), int(check.group(1)), int(check.group(2)),
-               first.group(1) if first else None, errs.group(0) if errs else None)
+    cpu_after = cpu_seconds(pid) if pid is not None else None
+    ok, bad = int(check.group(1)), int(check.group(2))
+    per_cpu = None
+    if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+        per_cpu = (ok + bad) / (cpu_after - cpu_before)
+    return Run(float(rps_m.group(1)), ok, bad, first.group(1) if first else None,
+               errs.group(0) if errs else None, per_cpu)
 
 
 # --------------------------------------------------------------------------- servers
@@ -488,6 +521,7 @@ def main() -> None:
         cold = cold_starts(servers, probe, args.cold_runs)
 
         results: dict[tuple[str, str, str], list[float]] = {}
+        per_cpu: dict[tuple[str, str, str], list[float]] = {}
         bad_notes: list[str] = []
         try:
             for s in servers:
@@ -506,8 +540,11 @@ def main() -> None:
                         run_wrk(s.port, script, 1, w.connections)  # warm-up
                     for _ in range(args.rounds):
                         for s in servers:
-                            r = run_wrk(s.port, script, args.seconds, w.connections)
+                            r = run_wrk(s.port, script, args.seconds, w.connections,
+                                        s.proc.pid if s.proc is not None else None)
                             results.setdefault((s.label, w.name, mode), []).append(r.rps)
+                            if r.per_cpu is not None:
+                                per_cpu.setdefault((s.label, w.name, mode), []).append(r.per_cpu)
                             if r.bad or r.ok == 0:
                                 bad_notes.append(f"{s.label} {w.name}/{mode}: {r.bad} bad of {r.ok + r.bad}"
                                                  f"{': ' + r.first_bad if r.first_bad else ''}")
@@ -520,7 +557,9 @@ def main() -> None:
             for s in servers:
                 s.stop()
 
-    report(servers, chosen, modes, results, cold, bad_notes, args)
+    report(servers, chosen, modes, results, cold, bad_notes, args, "req/s")
+    if len(per_cpu) == len(results):
+        report(servers, chosen, modes, per_cpu, cold, [], args, "requests per CPU-second of the server")
 
 
 @contextmanager
@@ -534,13 +573,13 @@ def contextlib_ref(ref: str | None) -> Iterator[Path | None]:
 
 def report(servers: list[Server], chosen: list[Workload], modes: list[str],
            results: dict[tuple[str, str, str], list[float]], cold: dict[str, float],
-           bad_notes: list[str], args: argparse.Namespace) -> None:
+           bad_notes: list[str], args: argparse.Namespace, what: str) -> None:
     labels = [s.label for s in servers]
     ref = "aimock" if "aimock" in labels else None
     extra = {v.partition("=")[0] for v in [*args.variant, *args.command]}
     others = [lab for lab in labels if lab.startswith("mockclaude") or lab in extra]
     load = os.getloadavg()
-    print(f"\nreq/s, median of {args.rounds} x {args.seconds}s wrk -t1 (-c{args.connections}; t100/t500 "
+    print(f"\n{what}, median of {args.rounds} x {args.seconds}s wrk -t1 (-c{args.connections}; t100/t500 "
           f"-c{max(1, args.connections // 2)}); {os.cpu_count()} CPUs, load {load[0]:.1f}; "
           f"every answer checked\n")
     head = f"| {'workload':14} | {'body':4} | " + " | ".join(f"{lab:>14}" for lab in labels)
@@ -565,6 +604,8 @@ def report(servers: list[Server], chosen: list[Workload], modes: list[str],
         print(f"\n{others[0]} / {base}: " + ", ".join(
             f"{w.name}/{m} {statistics.median(results[(others[0], w.name, m)]) / statistics.median(results[(base, w.name, m)]):.2f}"
             for w in chosen for m in modes) + f", cold start {cold[others[0]] / cold[base]:.2f}")
+    if what != "req/s":
+        return
     if bad_notes:
         print("\nanswers that failed the check:")
         for note in bad_notes:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -81,7 +82,7 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", help="log every request (slower)")
     p.add_argument(
-        "--workers", type=int, default=1, metavar="N",
+        "--workers", type=int, default=os.environ.get("MOCKCLAUDE_WORKERS", "1"), metavar="N",
         help="processes serving the port (default 1); each has its own journal, faults and caches",
     )
     parser: argparse.ArgumentParser = p
