@@ -181,15 +181,18 @@ class MockClaudeApp:
             Route("/v1/models", self.list_models, methods=["GET"]),
             Route("/v1/models/{model_id:path}", self.get_model, methods=["GET"]),
             Route("/_mockclaude/health", self.health, methods=["GET"]),
-            Route("/_mockclaude/requests", self.journal_view, methods=["GET", "DELETE"]),
-            Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
         ]
-        routes.extend(self.batches.routes())
-        from .responders.script_file import routes as script_routes
+        if self.settings.admin:  # --no-admin: no journal, reset, faults, scripts, threads over HTTP (admin.py)
+            from .responders.script_file import routes as script_routes
 
-        routes.extend(script_routes(self))
-        routes.extend(self.threads.routes())
-        routes.extend(self.faults.routes(self))
+            routes += [
+                Route("/_mockclaude/requests", self.journal_view, methods=["GET", "DELETE"]),
+                Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
+            ]
+            routes.extend(script_routes(self))
+            routes.extend(self.threads.routes())
+            routes.extend(self.faults.routes(self))
+        routes.extend(self.batches.routes())
         return routes
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -207,6 +210,13 @@ class MockClaudeApp:
                     response = await self.messages(Request(scope, receive))
                     await response(scope, receive, send)
                     return
+                if scope["path"].startswith("/_mockclaude/"):
+                    from .admin import check_admin
+
+                    refused = check_admin(scope, self.settings)
+                    if refused is not None:
+                        await self.error_response(refused, new_request_id())(scope, receive, send)
+                        return
                 await self.router(scope, receive, send)
             except ConnectionError:
                 # An injected connection fault with no socket to drop (in-process transport): the
@@ -359,8 +369,11 @@ class MockClaudeApp:
                     if judged is not None:
                         return judged
                 entry.source = "error"
+                log.warning("mockclaude: rejected %s %s (%s): %d %s: %s", request.method, request.scope["path"], request_id, err.status, err.type, err.message)
                 return self.error_response(err, request_id, entry)
             entry = ex.entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
+            if ex.valid is not None and ex.valid.model is None:
+                self._flag_unknown_model(ex)
             ex.fault = self.faults.select(ex)
             if ex.fault is not None:
                 entry.fault = ex.fault.describe()
@@ -397,6 +410,17 @@ class MockClaudeApp:
                     self.threads.settle_answer(ex.turn, answer)
                 return self.render(ex, answer)
         return None
+
+    def _flag_unknown_model(self, ex: Exchange) -> None:
+        # Accepted (it looks like a Claude id) but not in the registry: the real API would say 404.
+        # Said in the journal and the log, so a typo such as claude-sonet-4-6 does not pass silently.
+        note = (
+            f"model {ex.valid.model_id!r} is not a known model: the real API would answer 404 not_found_error "
+            "(--strict-models / strict_models=True answers so)"
+        )
+        if ex.entry is not None:
+            ex.entry.notes.append(note)
+        log.warning("mockclaude: %s %s (%s): %s", ex.request.method, ex.request.scope["path"], ex.request_id, note)
 
     async def _answer_messages(self, ex: Exchange) -> Response:
         if self.case_hook is not None and ex.request.scope["path"].startswith(CASE_PREFIX):

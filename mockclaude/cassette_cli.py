@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,6 +76,23 @@ def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    # `show A.yaml [B.yaml ...] [INDEX]`: a last argument that is a number (and not a file) is the index.
+    paths = list(args.paths)
+    index = 0
+    if len(paths) > 1 and paths[-1].lstrip("-").isdigit() and not os.path.exists(paths[-1]):
+        index = int(paths.pop())
+    status = 0
+    for path in paths:
+        try:
+            status = max(status, _show_one(path, index, args, out))
+        except CassetteError as err:
+            print(f"mockclaude: {err}", file=sys.stderr)
+            status = max(status, 1)
+    return status
+
+
+def _show_one(path: str, index: int, args: argparse.Namespace, out: TextIO) -> int:
+    args.path, args.index = path, index
     cassette = Cassette.load(args.path)
     if not -len(cassette) <= args.index < len(cassette):
         print(f"mockclaude: {args.path} has {len(cassette)} interaction(s); no #{args.index}", file=sys.stderr)
@@ -169,7 +187,7 @@ def lint_cassette(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> list[str
 
 
 def _judge_request(
-    it: Interaction, endpoint: str, signer: Any, threads: ThreadStore
+    it: Interaction, endpoint: str, signer: Any, threads: ThreadStore, strict_models: bool = False
 ) -> tuple[ApiError | None, ThreadTurn | None]:
     """What the double says of a recorded request (None: accepted), message threads rebuilt from the
     interactions before it."""
@@ -184,7 +202,7 @@ def _judge_request(
             body, turn = threads.begin(body, betas)
         try:
             valid = protocol.validate_messages(
-                body, version=version, signer=signer, strict_models=False, endpoint=endpoint, betas=betas
+                body, version=version, signer=signer, strict_models=strict_models, endpoint=endpoint, betas=betas
             )
         except ApiError as err:
             raise err if turn is None else turn.remap(err) from None
@@ -195,7 +213,9 @@ def _judge_request(
     return None, turn
 
 
-def lint_report(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> tuple[list[str], list[str]]:
+def lint_report(
+    path: str, redact: Sequence[str] = DEFAULT_REDACT, *, strict_models: bool = False
+) -> tuple[list[str], list[str]]:
     """(problems, disagreements) of a cassette file. A disagreement is an interaction recorded although
     the double refused it (record mode forwards such requests): one line each saying what the double
     says of it now and what the real API said. Disagreements are findings about the double, not
@@ -216,14 +236,13 @@ def lint_report(path: str, redact: Sequence[str] = DEFAULT_REDACT) -> tuple[list
         problems.extend(f"{here}: {p}" for p in find_secrets(it, redact))
         endpoint = _ENDPOINTS.get(it.request.path)
         if endpoint is not None and it.request.method == "POST":
-            refusal, turn = _judge_request(it, endpoint, signer, threads)
+            refusal, turn = _judge_request(it, endpoint, signer, threads, strict_models)
             r = it.response
             if turn is not None:
                 threads.settle(turn, r.message() if r.status == 200 else None)
             now = verdict(refusal, r.status, r.body if r.events is None else r.message())
             if it.disagreement is not None:
-                # As recorded (the recording double's options, e.g. strict_models, are not known here),
-                # and whether this double, as linted, still disagrees.
+                # As recorded, and whether the double as linted (--strict-models or not) still disagrees.
                 line = f"{here}: {describe(it.disagreement)}"
                 disagreements.append(line + ("" if now is not None else " (resolved: the double now agrees)"))
             elif refusal is not None and now is not None:  # a recorded refusal the double agrees with is fine
@@ -267,7 +286,7 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"{path}: cannot fix: {err}", file=out)
             if done:
                 print(f"{path}: fixed: {done}", file=out)
-        problems, disagreements = lint_report(path, redact)
+        problems, disagreements = lint_report(path, redact, strict_models=args.strict_models)
         total += len(problems)
         found.extend(disagreements)
         for p in problems:
@@ -281,27 +300,56 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if total else 0
 
 
+def _changed(a: Any, b: Any, at: str, out: list[str]) -> None:
+    """The JSON paths where two documents differ (what redaction changed)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in dict.fromkeys([*a, *b]):
+            _changed(a.get(k), b.get(k), f"{at}.{k}" if at else str(k), out)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _changed(x, y, f"{at}.{i}", out)
+    elif a != b:
+        out.append(at)
+
+
 def cmd_redact(args: argparse.Namespace, out: TextIO) -> int:
     redact = (*DEFAULT_REDACT, *args.header)
-    cassette = Cassette.load(args.path)
-    before = cassette.dumps()
-    for it in cassette:
-        scrub_interaction(it, args.value, redact)
-    after = cassette.dumps()
-    if after == before:
-        print(f"{args.path}: nothing to redact", file=out)
-        return 0
-    if args.dry_run:
-        print(f"{args.path}: would redact secrets (dry run, file unchanged)", file=out)
-        return 0
-    write_atomic(args.path, after)  # the text just built: no third serialisation by save()
-    print(f"{args.path}: secrets redacted", file=out)
-    return 0
+    status = 0
+    for path in args.paths:
+        try:
+            cassette = Cassette.load(path)
+        except CassetteError as err:
+            print(f"mockclaude: {err}", file=sys.stderr)
+            status = 1
+            continue
+        before = cassette.dumps()
+        changes: list[str] = []
+        for i, it in enumerate(cassette):
+            doc = it.to_doc()
+            scrub_interaction(it, args.value, redact)
+            where: list[str] = []
+            _changed(doc, it.to_doc(), "", where)
+            changes.extend(f"{path}: interactions.{i}.{w}" for w in where)
+        after = cassette.dumps()
+        if after == before:
+            print(f"{path}: nothing to redact", file=out)
+            continue
+        if args.dry_run:
+            for line in changes:
+                print(f"{line}: would be redacted", file=out)
+            print(f"{path}: would redact {len(changes) or 'some'} field(s) (dry run, file unchanged)", file=out)
+            continue
+        write_atomic(path, after)  # the text just built: no third serialisation by save()
+        print(f"{path}: secrets redacted ({len(changes)} field(s))", file=out)
+    return status
 
 
 def cmd_import_vcr(args: argparse.Namespace, out: TextIO) -> int:
     from .vcr import import_vcr
 
+    if os.path.exists(args.dest) and not args.force:
+        print(f"mockclaude: {args.dest} exists; not overwriting it (--force to replace it)", file=sys.stderr)
+        return 1
     cassette = import_vcr(args.src, args.dest, redact=(*DEFAULT_REDACT, *args.header))
     print(f"{args.dest}: {len(cassette)} interaction(s) imported from {args.src}", file=out)
     return 0
@@ -314,27 +362,28 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.set_defaults(run=cmd_ls)
     s = sub.add_parser("show", help="show one interaction (a stream as events and as the accumulated message)")
-    s.add_argument("path", metavar="PATH")
-    s.add_argument("index", type=int, nargs="?", default=0, help="interaction number (default 0; -1: last)")
+    s.add_argument("paths", nargs="+", metavar="PATH [INDEX]", help="cassettes, then the interaction number (default 0; -1: last)")
     s.add_argument("--json", action="store_true", help="as one JSON document")
     s.set_defaults(run=cmd_show)
     s = sub.add_parser("lint", help="check format, redaction, requests and streams; exit 1 on problems")
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--header", action="append", default=[], help="another header that must be redacted")
+    s.add_argument("--strict-models", action="store_true", help="judge requests as `serve --strict-models` does")
     s.add_argument(
         "--fix", action="store_true", help="drop a torn last record (a killed recorder) and compact appended records"
     )
     s.set_defaults(run=cmd_lint)
-    s = sub.add_parser("redact", help="scrub secrets from a cassette, in place (atomic)")
-    s.add_argument("path", metavar="PATH")
+    s = sub.add_parser("redact", help="scrub secrets from cassettes, in place (atomic)")
+    s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--header", action="append", default=[], help="another header to redact")
     s.add_argument("--value", action="append", default=[], help="a secret string to replace wherever it occurs")
-    s.add_argument("--dry-run", action="store_true", help="report only")
+    s.add_argument("--dry-run", action="store_true", help="say what would be redacted, and where; change nothing")
     s.set_defaults(run=cmd_redact)
     s = sub.add_parser("import-vcr", help="convert a VCR.py / pytest-recording cassette (secrets redacted)")
     s.add_argument("src", metavar="SRC")
     s.add_argument("dest", metavar="DEST")
     s.add_argument("--header", action="append", default=[], help="another header to redact")
+    s.add_argument("--force", action="store_true", help="replace DEST if it exists")
     s.set_defaults(run=cmd_import_vcr)
     return p
 
@@ -346,6 +395,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except CassetteError as err:
         print(f"mockclaude: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `mockclaude cassette show x.yaml | head`: the reader has what it wanted. Point stdout at
+        # /dev/null so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as err:  # a destination that cannot be written, a permission refused
         where = f" {err.filename}" if err.filename else ""
         print(f"mockclaude: cannot write{where}: {err.strerror or err}", file=sys.stderr)

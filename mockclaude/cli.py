@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .config import RECORD_MODES, Settings
-from .errors import MockClaudeError
+from .errors import ConfigError, MockClaudeError
 
 __all__ = ["main"]
 
@@ -42,8 +42,20 @@ fault specs (--fault, the x-mockclaude-fault header, POST /_mockclaude/faults):
     stream=true|false  endpoint=messages|count_tokens  model=GLOB   which requests it applies to
   e.g. --fault 429:times=2:retry-after-ms=200 --fault cut-stream:after=3:model=claude-haiku-*
 rate limits (--rate-limit): rpm=N,tpm=N,itpm=N,otpm=N per API key; 429 + anthropic-ratelimit-* headers
-  see docs/faults.md for the details.
+  details: {faults_doc}
 """
+
+
+def docs_path(name: str) -> str:
+    """Where a documentation file is on this machine: the copy installed with the package, or the
+    source tree's ``docs/`` (an editable install)."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "docs" / name, here.parent / "docs" / name):
+        if candidate.is_file():
+            return str(candidate)
+    return f"docs/{name} in the mockclaude sources"
 
 
 def _serve_parser(sub: Any) -> argparse.ArgumentParser:
@@ -51,11 +63,11 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "serve",
         help="serve the Messages API double",
         description="Serve POST /v1/messages (and count_tokens, models) as the real API would.",
-        epilog=FAULT_HELP,
+        epilog=FAULT_HELP.replace("{faults_doc}", docs_path("faults.md")),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)")
-    p.add_argument("--port", type=int, default=8088, help="port (0: a free port; default 8088)")
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1: loopback only)")
+    p.add_argument("--port", default=None, help="port (0: a free port; default 8088)")
     p.add_argument("--api-key", help="accept only this API key (default: any key)")
     p.add_argument("--strict-models", action="store_true", help="answer 404 for model ids not in the registry")
     p.add_argument("--strict-betas", action="store_true", help="answer 400 for unknown anthropic-beta flags")
@@ -76,14 +88,25 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
         "--rate-limit", metavar="LIMITS", default=None, help="emulate rate limits per API key, e.g. rpm=50,tpm=20000"
     )
     p.add_argument(
-        "--responses", metavar="FILE", default=None, help="scripted answers, a YAML or JSON file (see docs/pytest.md)"
+        "--responses", metavar="FILE", default=None, help=f"scripted answers, a YAML or JSON file (format: 'Scripted answers' in {docs_path('pytest.md')})"
     )
     p.add_argument("--cache-min-tokens", type=int, default=None, help="minimum cacheable prompt prefix")
-    p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
-    p.add_argument("--access-log", action="store_true", help="log every request (slower)")
+    p.add_argument("--max-header-bytes", type=int, default=None, help="request head size limit (default 131072) -> 431")
+    p.add_argument("--max-headers", type=int, default=None, help="header count limit (default 256) -> 431")
+    p.add_argument("--header-timeout", type=float, default=None, help="seconds for a request's headers (default 10)")
+    p.add_argument("--body-timeout", type=float, default=None, help="seconds for a request's body (default 120)")
+    p.add_argument("--max-connections", type=int, default=None, help="concurrent connections (default 1024) -> 503")
+    p.add_argument("--admin-key", help="key the /_mockclaude/* routes require (default: the --api-key, if any)")
+    p.add_argument("--no-admin", action="store_true", help="do not serve the /_mockclaude/* routes (journal, reset, faults)")
     p.add_argument(
-        "--workers", type=int, default=os.environ.get("MOCKCLAUDE_WORKERS", "1"), metavar="N",
-        help="processes serving the port (default 1); each has its own journal, faults and caches",
+        "--allowed-host", action="append", default=[], metavar="NAME",
+        help="a Host name the admin routes accept beside loopback and the bound address (repeatable; '*': any)",
+    )
+    p.add_argument("--log-level", default=None, help=f"log level: {', '.join(LOG_LEVELS)} (default warning)")
+    p.add_argument("--access-log", action="store_true", default=None, help="log every request (slower)")
+    p.add_argument(
+        "--workers", default=None, metavar="N",
+        help="processes serving the port (default 1; POSIX); each has its own journal, faults and caches",
     )
     parser: argparse.ArgumentParser = p
     return parser
@@ -105,25 +128,101 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "faults": tuple(args.fault) or None,
         "rate_limits": args.rate_limit,
         "cache_min_tokens": args.cache_min_tokens,
+        "max_header_bytes": args.max_header_bytes,
+        "max_headers": args.max_headers,
+        "header_timeout": args.header_timeout,
+        "body_timeout": args.body_timeout,
+        "max_connections": args.max_connections,
+        "admin_key": args.admin_key,
+        "admin": False if args.no_admin else None,
+        "allowed_hosts": tuple(args.allowed_host) or None,
         "responses": args.responses,
     }
     return Settings.from_env(**options)
 
 
-def serve(args: argparse.Namespace) -> int:
-    from .app import MockClaudeApp
-    from .server import bind_socket
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
-    from .workers import can_fork, run_workers
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigError(f"port {raw!r} is not a number (0-65535; 0: a free port)") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port {port} is out of range (0-65535; 0: a free port)")
+    return port
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().lower()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"log level {raw!r} is not one of: {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _server_options(args: argparse.Namespace) -> None:
+    """The options of the server itself (not Settings), from the flags or MOCKCLAUDE_*, checked."""
+    env = os.environ
+    args.host = args.host or env.get("MOCKCLAUDE_HOST") or "127.0.0.1"
+    args.port = _port(str(args.port if args.port is not None else env.get("MOCKCLAUDE_PORT", "8088")))
+    args.log_level = _log_level(args.log_level or env.get("MOCKCLAUDE_LOG_LEVEL", "warning"))
+    if args.access_log is None:
+        args.access_log = env.get("MOCKCLAUDE_ACCESS_LOG", "").strip().lower() in ("1", "true", "yes", "on")
+    args.workers = _workers(str(args.workers if args.workers is not None else env.get("MOCKCLAUDE_WORKERS", "1")))
+
+
+def _workers(raw: str) -> int:
+    from .workers import can_fork
 
     try:
+        n = int(raw)
+    except ValueError:
+        raise ConfigError(f"--workers {raw!r} is not a number") from None
+    if n < 1:
+        raise ConfigError(f"--workers must be at least 1, not {n}")
+    if n > 1 and not can_fork():
+        raise ConfigError("--workers above 1 needs fork(): Linux or macOS (use one worker here)")
+    return n
+
+
+def describe_serving(app: Any) -> str:
+    """One line: what this server answers from (cassette, record mode, upstream, faults, script)."""
+    s = app.settings
+    parts = []
+    if s.cassette is not None:
+        size = sum(len(getattr(r, "index", ())) for r in app.responders if hasattr(r, "unused"))
+        from .cassette import effective_mode
+
+        mode = effective_mode(s.record_mode, s.cassette)
+        counted = f", {size} interaction(s)" if any(hasattr(r, "unused") for r in app.responders) else ", new"
+        parts.append(f"cassette {s.cassette}{counted}, record mode {s.record_mode}" + (f" ({mode})" if mode != s.record_mode else ""))
+        if mode != "none":
+            parts.append(f"upstream {s.upstream or 'https://api.anthropic.com'}")
+    else:
+        parts.append("synthetic answers (no cassette)")
+    queued = app.faults.queued()
+    if queued:
+        parts.append("faults " + "; ".join(q["spec"] for q in queued))
+    if s.rate_limits is not None:
+        parts.append(f"rate limits {s.rate_limits}")
+    if app.script.replies:
+        parts.append(f"{len(app.script.replies)} scripted answer(s)")
+    return "mockclaude: serving " + ", ".join(parts)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .app import MockClaudeApp
+    from .config import unknown_env
+    from .server import bind_socket
+
+    for name in unknown_env():
+        print(f"mockclaude: warning: {name} is not a mockclaude variable (ignored); see mockclaude serve --help", file=sys.stderr)
+    try:
+        _server_options(args)
         settings = _settings_from_args(args)
-        if args.workers < 1:
-            raise MockClaudeError(f"--workers must be at least 1, not {args.workers}")
-        if args.workers > 1 and not can_fork():
-            raise MockClaudeError("--workers above 1 needs fork(): Linux or macOS (use one worker here)")
         if args.workers > 1 and settings.record_mode != "none":
-            raise MockClaudeError("recording needs one worker: the workers would write the same cassette")
+            raise ConfigError("recording needs one worker: the workers would write the same cassette")
         app = MockClaudeApp(settings)
     except MockClaudeError as err:
         print(f"mockclaude: {err}", file=sys.stderr)
@@ -136,25 +235,42 @@ def serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"mockclaude listening on http://{host}:{port}", flush=True)
+    print(describe_serving(app), flush=True)
+    from .admin import exposure_warning
 
-    def serve_one() -> int:
-        return _serve_socket(app, sock, args)
+    warning = exposure_warning(args.host, settings)
+    if warning:
+        print(f"mockclaude: warning: {warning}", file=sys.stderr, flush=True)
+    if args.workers > 1:  # each worker serves the socket with its own copy of the app (workers.py)
+        from .workers import run_workers
 
-    if args.workers > 1:
         try:
-            return run_workers(args.workers, serve_one)
+            return run_workers(args.workers, lambda: _serve_socket(app, sock, args))
         finally:
             sock.close()
-    return serve_one()
+    return _serve_socket(app, sock, args)
 
 
 def _serve_socket(app: Any, sock: Any, args: argparse.Namespace) -> int:
     """Serve ``app`` on ``sock`` until SIGINT/SIGTERM; 0 once stopped cleanly."""
+    import logging
+
     import uvicorn
 
     from .server import uvicorn_config
 
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level, access_log=args.access_log))
+    if args.access_log:  # on its own too: the access log is uvicorn's info level
+        from .access_log import install
+
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+        install()  # after uvicorn has configured its loggers: keys in query strings redacted
+    # Rejected and unmatched requests, one line each with the reason (the "mockclaude" logger).
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("mockclaude").addHandler(log_handler)
+    if logging.getLogger("mockclaude").level == logging.NOTSET:
+        logging.getLogger("mockclaude").setLevel(logging.INFO if args.log_level in ("info", "debug", "trace") else logging.WARNING)
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal against the handler
     # that was in place before it started: make that one end the process with status 0.

@@ -48,6 +48,7 @@ class JournalEntry:
     disagreement: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     _body: Any = _UNPARSED
+    size: int = 0  # bytes this entry counts against the journal's cap (body and headers)
 
     @property
     def body(self) -> Any:
@@ -87,8 +88,9 @@ class JournalEntry:
 class Journal:
     """A bounded, thread-safe log of requests, oldest first.
 
-    Bounded twice: at most ``maxlen`` entries, and at most ``max_bytes`` of request bodies (a run of
-    30 MB requests must not keep gigabytes alive); the oldest entries go first.
+    Bounded twice: at most ``maxlen`` entries, and at most ``max_bytes`` of request bodies and
+    headers together (a run of 30 MB requests, or of requests with huge headers, must not keep
+    gigabytes alive); the oldest entries go first.
     """
 
     def __init__(
@@ -115,11 +117,12 @@ class Journal:
                 arrived=time.time(),
                 monotonic=time.monotonic(),
             )
+            entry.size = len(raw_body or b"") + sum(len(k) + len(v) for k, v in entry.headers.items())
             entries = self._entries
             entries.append(entry)
-            self._bytes += len(raw_body or b"")
+            self._bytes += entry.size
             while len(entries) > self.maxlen or (self._bytes > self.max_bytes and len(entries) > 1):
-                self._bytes -= len(entries.popleft().raw_body or b"")
+                self._bytes -= entries.popleft().size
         return entry
 
     def entries(self) -> list[JournalEntry]:

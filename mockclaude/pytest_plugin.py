@@ -21,8 +21,10 @@ Precedence, highest first (for every Settings keyword)::
 
     marker keyword  >  command-line option  >  MOCKCLAUDE_* variable  >  default
 
-``--mockclaude-record-mode`` (default ``none``: CI never records by accident) and
-``--mockclaude-upstream`` are the command-line options. ``MOCKCLAUDE_CASSETTE`` is ignored by the
+``--mockclaude-record-mode`` (default ``none``) and ``--mockclaude-upstream`` are the command-line
+options. CI never records by accident: ``--mockclaude-record-mode=none`` given explicitly, or (no
+record mode on the command line) ``MOCKCLAUDE_RECORD_MODE=none`` or a ``CI`` variable, blocks
+recording whatever a marker says (:func:`recording_lock`). ``MOCKCLAUDE_CASSETTE`` is ignored by the
 plugin: a cassette belongs to a test.
 
 Cassettes
@@ -37,6 +39,7 @@ Cassettes
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -48,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .server import MockClaude
     from .testing import MockClaudeFixture
 
-__all__ = ["DUMMY_API_KEY", "default_cassette_path", "settings_for"]
+__all__ = ["DUMMY_API_KEY", "default_cassette_path", "recording_lock", "settings_for"]
 
 MARKER = "mockclaude"
 PLUGIN_KEYWORDS = frozenset({"allow_errors"})  # marker keywords that are the plugin's, not Settings'
@@ -86,12 +89,124 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from .config import unknown_env  # light: config imports nothing heavy
+
+    lines = [f"mockclaude: warning: {name} is not a mockclaude variable (ignored)" for name in unknown_env()]
     mode = config.getoption("mockclaude_record_mode", None)
     upstream = config.getoption("mockclaude_upstream", None)
+    lock = recording_lock(config)
+    blocked = f"; recording blocked by {lock}" if lock and mode is None else ""
     if mode is None and upstream is None:
+        if lock:
+            lines.append(f"mockclaude: recording blocked by {lock}")
+    else:
+        lines.append(f"mockclaude: record mode {mode or '(env/default)'}, upstream {upstream or '(env/default)'}{blocked}")
+    return lines
+
+
+_FALSY = ("", "0", "false", "no", "off")
+
+
+def recording_lock(config: pytest.Config) -> str | None:
+    """Why nothing may record in this session, or None. Whatever a marker says, recording is
+    blocked by ``--mockclaude-record-mode=none`` given on the command line, or — when the command
+    line gives no record mode — by ``MOCKCLAUDE_RECORD_MODE=none`` or a ``CI`` variable set (as CI
+    services do). A record mode given explicitly on the command line is a decision to record."""
+    mode = config.getoption("mockclaude_record_mode", None)
+    if mode == "none":
+        return "--mockclaude-record-mode=none"
+    if mode is not None:
         return None
-    return f"mockclaude: record mode {mode or '(env/default)'}, upstream {upstream or '(env/default)'}"
+    if os.environ.get("MOCKCLAUDE_RECORD_MODE", "").strip().lower() == "none":
+        return "MOCKCLAUDE_RECORD_MODE=none"
+    ci = os.environ.get("CI")
+    if ci is not None and ci.strip().lower() not in _FALSY:
+        return f"CI={ci}"
+    return None
+
+
+class SessionStats:
+    """What the session's tests did with mockclaude, for the end-of-session summary line."""
+
+    def __init__(self) -> None:
+        self.tests = self.replayed = self.recorded = self.unmatched = self.scripted = self.blocked = 0
+        self.unplayed: dict[str, tuple[set[int], int]] = {}  # cassette -> (never played, interactions)
+        self.written: set[str] = set()
+
+    def add_test(self, app: Any) -> None:
+        self.tests += 1
+        entries = app.journal.entries()
+        self.unmatched += len(app.unmatched)
+        self.replayed += sum(1 for e in entries if e.source == "cassette" and e.status == 200)
+        self.scripted += sum(1 for e in entries if e.source == "scripted")
+        for r in app.responders:
+            if getattr(r, "recorded", 0):
+                self.recorded += r.recorded
+                self.written.add(str(r.cassette.path))
+            index = getattr(r, "index", None)
+            if hasattr(r, "unused") and index is not None:
+                self.merge_unplayed(str(r.cassette.path), set(index.unplayed()), len(index))
+
+    def merge_unplayed(self, path: str, unplayed: set[int], total: int) -> None:
+        # An interaction counts as used when any test of the session played it.
+        before = self.unplayed.get(path)
+        self.unplayed[path] = (unplayed if before is None else before[0] & unplayed, total)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "counts": [self.tests, self.replayed, self.recorded, self.unmatched, self.scripted, self.blocked],
+            "unplayed": {p: [sorted(u), n] for p, (u, n) in self.unplayed.items()},
+            "written": sorted(self.written),
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        t, rp, rc, um, sc, bl = data["counts"]
+        self.tests, self.replayed, self.recorded = self.tests + t, self.replayed + rp, self.recorded + rc
+        self.unmatched, self.scripted, self.blocked = self.unmatched + um, self.scripted + sc, self.blocked + bl
+        for p, (u, n) in data["unplayed"].items():
+            self.merge_unplayed(p, set(u), n)
+        self.written.update(data["written"])
+
+    def line(self, lock: str | None) -> str:
+        unused = [f"{p} {len(u)} of {n}" for p, (u, n) in sorted(self.unplayed.items()) if u]
+        return (
+            f"mockclaude: {self.replayed} replayed, {self.recorded} recorded, {self.unmatched} unmatched, "
+            f"{self.scripted} scripted in {self.tests} test(s); unused interactions: {', '.join(unused) or 'none'}; "
+            f"cassettes written: {', '.join(sorted(self.written)) or 'none'}"
+            + (f"; recording blocked by {lock}" if lock else "")
+            + (f" ({self.blocked} test(s) needed a recording)" if self.blocked else "")
+        )
+
+
+_STATS = pytest.StashKey[SessionStats]()
+
+
+def _stats(config: pytest.Config) -> SessionStats:
+    stats = config.stash.get(_STATS, None)
+    if stats is None:
+        stats = config.stash[_STATS] = SessionStats()
+    return stats
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)  # an xdist worker: tell the controller
+    stats = session.config.stash.get(_STATS, None)
+    if workeroutput is not None and stats is not None:
+        workeroutput["mockclaude_stats"] = stats.to_json()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    data = getattr(node, "workeroutput", {}).get("mockclaude_stats")
+    if data is not None:
+        _stats(node.config).merge(data)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    stats = config.stash.get(_STATS, None)
+    if stats is not None and stats.tests:
+        terminalreporter.write_line(stats.line(recording_lock(config)))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -179,6 +294,11 @@ def settings_for(item: pytest.Item, config: pytest.Config) -> tuple[Any, dict[st
                 values["cassette"] = default
     if values.get("cassette") is None and (marker is None or "record_mode" not in marker):
         values["record_mode"] = "none"  # nothing to record into: a global record mode does not apply
+    lock = recording_lock(config)
+    if lock is not None and values.get("cassette") is not None and values.get("record_mode", "none") != "none":
+        # The lock beats every marker: replay only, and say why when the test needs a recording.
+        plugin["blocked"] = f"{lock} (the test asked for record mode {values['record_mode']!r})"
+        values["record_mode"] = "none"
     return Settings.build(**values), plugin
 
 
@@ -222,11 +342,22 @@ def mockclaude(
         app.configure(base)  # e.g. CassetteNotFoundError: leave the server usable for the next test
         if not isinstance(err, MockClaudeError):
             raise
-        hint = " (record it: --mockclaude-record-mode=once)" if isinstance(err, CassetteNotFoundError) else ""
+        hint = ""
+        if isinstance(err, CassetteNotFoundError):
+            stats = _stats(request.config)
+            stats.tests += 1
+            stats.blocked += "blocked" in plugin
+            hint = (
+                f"; recording is blocked by {plugin['blocked']}: record it where recording is allowed "
+                "(pytest --mockclaude-record-mode=once, with a real ANTHROPIC_API_KEY) and commit the cassette"
+                if "blocked" in plugin
+                else " (record it: --mockclaude-record-mode=once)"
+            )
         problem = f"mockclaude: {err}{hint}"
     if problem is not None:
         pytest.fail(problem, pytrace=False)
     handle = MockClaudeFixture(mockclaude_server, settings, allow_errors=bool(plugin.get("allow_errors")))
+    handle.blocked = plugin.get("blocked")
 
     monkeypatch.setenv("ANTHROPIC_BASE_URL", mockclaude_server.url)
     mode = settings.record_mode
@@ -242,5 +373,6 @@ def mockclaude(
     try:
         yield handle
     finally:
+        _stats(request.config).add_test(app)
         app.configure(base)  # closes this test's cassette responders
         app.reset()

@@ -25,13 +25,17 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 
 def uvicorn_config(app: Any, *, log_level: str = "warning", access_log: bool = False, **kw: Any) -> Any:
-    """uvicorn settings for the double: uvloop and httptools when installed, no access log."""
+    """uvicorn settings for the double: uvloop and httptools when installed (with the bounds of
+    ``app.settings``: header size and count, timeouts, connections), no access log."""
     import uvicorn
 
+    from .limits import bounded_protocol
+
+    settings = getattr(app, "settings", None)
     return uvicorn.Config(
         app,
         loop="auto",
-        http="auto",
+        http=bounded_protocol(settings) or "auto",  # header, time and connection bounds (limits.py)
         lifespan="off",
         log_level=log_level,
         access_log=access_log,

@@ -193,6 +193,7 @@ class MockClaudeFixture:
         self.server = server
         self.settings = settings
         self.allow_errors = allow_errors
+        self.blocked: str | None = None  # why this test may not record (CI, --mockclaude-record-mode=none)
         self._expected_seqs: set[int] = set()
         self._expected_unmatched: set[int] = set()
 
@@ -367,6 +368,13 @@ class MockClaudeFixture:
                 req = getattr(u, "request", None)
                 if isinstance(req, dict) and req.get("body") is not None:
                     text += f"\n    request body: {_short(req['body'])}"
+                if self.blocked:
+                    text += f"\n    recording is blocked by {self.blocked}: record it where recording is allowed"
+                else:
+                    text += (
+                        "\n    to record it: --mockclaude-record-mode=new_episodes; to match without a field: "
+                        "@pytest.mark.mockclaude(ignore_fields=[...]) or match_on=[...]"
+                    )
                 out.append(text)
             for e in self.requests:
                 if is_rejected(e) and e.seq not in self._expected_seqs:

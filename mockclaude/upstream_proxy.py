@@ -20,7 +20,6 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
-from urllib.request import proxy_bypass_environment
 
 from .errors import ConfigError
 
@@ -50,6 +49,25 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
+    """``NO_PROXY`` as curl reads it: ``*``, or names (``example.com`` also covers its
+    subdomains; a leading dot is the same), optionally with ``:port``."""
+    host = host.lower()
+    for entry in no_proxy.split(","):
+        e = entry.strip().lower()
+        if not e:
+            continue
+        if e == "*":
+            return True
+        name, _, want_port = e.rpartition(":") if e.count(":") == 1 else (e, "", "")
+        if want_port and port is not None and want_port != str(port):
+            continue
+        name = name.lstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
+
+
 def proxy_for(upstream: str, option: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """The proxy URL for connections to ``upstream``, or None for a direct connection."""
     if option is not None:
@@ -68,7 +86,6 @@ def proxy_for(upstream: str, option: str | None, environ: Mapping[str, str] | No
             break
     if not value:
         return None
-    no_proxy = env.get("no_proxy") or env.get("NO_PROXY") or ""
-    if no_proxy and proxy_bypass_environment(host, {"no": no_proxy}):
+    if _bypassed(host, parts.port, env.get("no_proxy") or env.get("NO_PROXY") or ""):
         return None
     return check_proxy_url(value)

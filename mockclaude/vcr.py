@@ -186,5 +186,5 @@ def import_vcr(src: str | Path, dest: str | Path, redact: Iterable[str] = DEFAUL
     """Convert the VCR.py cassette ``src`` into a mockclaude cassette at ``dest`` (written atomically)."""
     interactions = load_vcr(src, redact)
     cassette = Cassette(interactions, path=dest, meta={"imported_from": f"VCR.py cassette {Path(src).name}"})
-    cassette.save()
+    cassette.save(dest)  # the path given: written even when a file is there (--force) and nothing was added
     return cassette

@@ -138,3 +138,50 @@ def test_unwritable_destination_is_a_message_not_a_traceback(tmp_path, capsys) -
     code = cli_main(["import-vcr", str(src), str(dest)])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("mockclaude: ") and "Traceback" not in err
+
+
+def test_redact_dry_run_says_what_and_where(tmp_path: Path) -> None:
+    path = tmp_path / "leaky.yaml"
+    c = Cassette.load(EXAMPLES / "plain_answer.yaml")
+    c[0].request.headers["x-api-key"] = "sk-ant-api03-leakedkeyvalue000"
+    c.save(path)
+    other = tmp_path / "clean.yaml"
+    shutil.copy(EXAMPLES / "plain_answer.yaml", other)
+    code, out = run("redact", str(path), str(other), "--dry-run")
+    assert code == 0
+    assert f"{path}: interactions.0.request.headers.x-api-key: would be redacted" in out
+    assert f"{path}: would redact 1 field(s) (dry run, file unchanged)" in out
+    assert f"{other}: nothing to redact" in out
+    assert "leakedkeyvalue" in path.read_text()
+
+
+def test_import_vcr_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "vcr.yaml"
+    src.write_text("interactions: []\nversion: 1\n")
+    dest = tmp_path / "mine.yaml"
+    dest.write_text("precious")
+    assert run("import-vcr", str(src), str(dest))[0] == 1
+    assert "exists; not overwriting it (--force to replace it)" in capsys.readouterr().err
+    assert dest.read_text() == "precious"
+    assert run("import-vcr", str(src), str(dest), "--force")[0] == 0
+    assert dest.read_text() != "precious"
+
+
+def test_show_several_paths_and_a_closed_pipe(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code, out = run("show", str(EXAMPLES / "plain_answer.yaml"), str(EXAMPLES / "thinking_tools.yaml"), "0")
+    assert code == 0 and out.count("--- request") == 2
+    # `| head`: the reader goes away after one line; no "Broken pipe" complaint, no traceback
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockclaude", "cassette", "show", str(EXAMPLES / "thinking_tools.yaml"), "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    proc.wait(30)
+    assert err == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from mockclaude.cassette import (
     RecordedResponse,
     RequestView,
 )
+from mockclaude.cassette.matching import canonical
 from mockclaude.sse import Event, encode_all, event
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "cassettes"
@@ -395,3 +397,15 @@ def test_any_json_and_text_round_trip_in_both_syntaxes(body: object, text: str, 
         assert back.request.body == {"b": body, "t": text}
         assert back.response.events == evs
         assert back.response.exact_bytes() == it.response.exact_bytes()
+
+
+def test_closest_is_ranked_by_likeness_of_content() -> None:
+    def body(text: str) -> dict[str, Any]:
+        return {"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "user", "content": text}]}
+
+    recorded = [Interaction(RecordedRequest("POST", "/v1/messages", body=body(t)), RecordedResponse(200, body={}))
+                for t in ("Write a haiku about tides.", "Stream a haiku.")]  # the nearer one is older
+    index = Index(Matcher(), recorded)
+    closest = index.closest(RequestView("POST", "/v1/messages", "", body("Write a haiku about tides!")))
+    assert [c.index for c in closest] == [0, 1]
+    assert "Write a haiku about tides." in canonical(closest[0].interaction.request.body)

@@ -387,7 +387,8 @@ def test_admin_api(mock: MockClaude) -> None:
     assert httpx.get(url).json()["faults"][0]["spec"] == "429:times=2:retry-after-ms=50"
     bad = httpx.post(url, json={"spec": "429:times=0"})
     assert bad.status_code == 400 and "times: must be >= 1" in bad.json()["error"]["message"]
-    assert httpx.post(url, content=b"{nope").status_code == 400
+    assert httpx.post(url, content=b"{nope", headers={"content-type": "application/json"}).status_code == 400
+    assert httpx.post(url, content=b'{"spec": "529"}').status_code == 415  # JSON-only writes (admin.py)
     assert httpx.delete(url).json() == {"faults": []}
     assert httpx.get(url).json()["faults"] == []
     assert post(mock).status_code == 200

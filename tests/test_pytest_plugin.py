@@ -37,7 +37,7 @@ filterwarnings = error
 def user(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """A pytester project with the user's ini, and none of this machine's ANTHROPIC_/MOCKCLAUDE_ env."""
     for name in list(os.environ):
-        if name.startswith(("ANTHROPIC_", "MOCKCLAUDE_")):
+        if name.startswith(("ANTHROPIC_", "MOCKCLAUDE_")) or name == "CI":
             monkeypatch.delenv(name)
     pytester.makeini(INI)
     return pytester

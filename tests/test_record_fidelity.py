@@ -103,11 +103,11 @@ def test_lint_prints_a_disagreement_section(cassette: Path, capsys: pytest.Captu
     ):
         assert ask(recorder.url, FUTURE, stream=True).status_code == 200  # a stream, recorded live
     assert Cassette.load(cassette)[0].response.events is not None
-    assert cassette_main(["lint", str(cassette)]) == 0
+    assert cassette_main(["lint", "--strict-models", str(cassette)]) == 0
     out = capsys.readouterr().out
     assert f"{cassette}: ok" in out
     assert "disagreements with the real API (1), recorded in record mode:" in out
-    assert f"model: {FUTURE}, the real API said 200" in out
+    assert out.rstrip().endswith(f"model: {FUTURE}, the real API said 200")  # still disagrees: not resolved
 
 
 def _session(client: anthropic.Anthropic) -> list[Any]:
@@ -119,10 +119,10 @@ def _session(client: anthropic.Anthropic) -> list[Any]:
         return f"{city}: 19C, cloudy"
 
     thread = client.beta.messages.thread(model=MODEL, max_tokens=256, system="Be brief.")
-    replies: list[Any] = [
-        thread.send({"role": "user", "content": "First"}),
-        thread.send({"role": "user", "content": "Second"}),
-    ]
+    replies: list[Any] = [thread.send({"role": "user", "content": "First"})]
+    with thread.stream({"role": "user", "content": "Second, streamed"}) as stream:  # recorded live
+        replies.append(stream.get_final_message())
+    replies.append(thread.send({"role": "user", "content": "Third"}))
     runner = client.beta.messages.tool_runner(
         model=MODEL,
         max_tokens=4096,
@@ -141,15 +141,15 @@ def test_a_threaded_session_recorded_then_replayed_with_the_upstream_stopped(cas
                 live = _session(client)
             assert all(e.disagreement is None and e.status == 200 for e in recorder.requests)
         threads_seen = [e.body.get("thread", {}).get("type") for e in upstream.requests]
-        assert threads_seen == ["create", "continue", "create", "continue"]
+        assert threads_seen == ["create", "continue", "continue", "create", "continue"]
     # The upstream is gone now: every answer comes from the cassette.
     recorded = Cassette.load(cassette)
-    assert len(recorded) == 4
+    assert len(recorded) == 5 and recorded[1].response.events is not None
     assert lint_report(str(cassette)) == ([], [])  # continues validated against the threads they continue
     with MockClaude(cassette=cassette) as replay:
         with anthropic.Anthropic(base_url=replay.url, api_key="sk-ant-rec", max_retries=0) as client:
             assert _session(client) == live
-        assert [e.source for e in replay.requests] == ["cassette"] * 4
+        assert [e.source for e in replay.requests] == ["cassette"] * 5
         assert replay.app.unmatched == []
 
 
@@ -165,3 +165,41 @@ def test_lint_rebuilds_threads_and_reports_a_continue_of_nothing(tmp_path: Path)
     )
     problems, _ = lint_report(str(path))
     assert len(problems) == 1 and "404 not_found_error: thread.continue.previous_message_id" in problems[0]
+
+
+def test_new_episodes_does_not_forward_a_recorded_refusal_again(cassette: Path) -> None:
+    with MockClaude() as upstream:
+        for _ in range(2):
+            with MockClaude(cassette=cassette, record_mode="new_episodes", upstream=upstream.url) as recorder:
+                assert ask(recorder.url, MODEL, max_tokens=10**9).status_code == 400
+        assert len(upstream.requests) == 1
+    assert len(Cassette.load(cassette)) == 1
+
+
+def test_a_refused_request_with_the_upstream_unreachable_gets_the_double_s_answer(cassette: Path) -> None:
+    with MockClaude() as gone:
+        url = gone.url
+    with MockClaude(cassette=cassette, record_mode="all", upstream=url, strict_models=True) as recorder:
+        r = ask(recorder.url, FUTURE)
+        assert r.status_code == 404 and r.json()["error"]["message"] == f"model: {FUTURE}"
+        assert any(n.startswith("upstream unreachable") for n in recorder.requests[-1].notes)
+        assert ask(recorder.url, MODEL).status_code == 502  # an accepted request still says so
+
+
+def test_verdicts() -> None:
+    from mockclaude.cassette.fidelity import describe, verdict
+    from mockclaude.errors import ApiError, invalid
+
+    assert verdict(None, 200, {}) is None and verdict(None, 429, {}) is None and verdict(None, 529, {}) is None
+    lost = {
+        "type": "error",
+        "error": {"type": "not_found_error", "message": "gone", "details": {"error_code": "thread_not_found"}},
+    }
+    assert verdict(None, 404, lost) is None  # the upstream's thread state, not a rule
+    same = ApiError(404, "gone", type="not_found_error")
+    assert verdict(same, 404, lost) is None
+    worded = verdict(invalid("ours"), 400, {"error": {"type": "invalid_request_error", "message": "theirs"}})
+    assert worded is not None and describe(worded) == (
+        "the double would have said 400 invalid_request_error: ours, "
+        "the real API said 400 invalid_request_error: theirs"
+    )

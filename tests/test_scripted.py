@@ -233,7 +233,34 @@ def test_from_the_marker(user: pytest.Pytester) -> None:
             pass
     ''')
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*responses[[]0[]]: unknown key(s) txt; valid: text, tool_use*"])
+    result.stdout.fnmatch_lines(["*responses[[]0[]]: unknown key(s) txt; valid: text, json, tool_use*"])
+
+
+def test_structured_output_answer(user: pytest.Pytester) -> None:
+    result = run(user, '''
+        FORMAT = {"type": "json_schema", "schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                     "required": ["city"], "additionalProperties": False}}
+
+        def test_json_fits(mockclaude):
+            mockclaude.respond(json={"city": "Paris"})
+            reply = ask("Which city?", output_config={"format": FORMAT})
+            assert reply.content[0].text == '{"city":"Paris"}'
+
+        def test_json_does_not_fit(mockclaude):
+            mockclaude.respond(json={"town": "Paris"})
+            with pytest.raises(anthropic.BadRequestError):
+                ask("Which city?", output_config={"format": FORMAT})
+
+        def test_forced_tool_opens_the_answer(mockclaude):
+            mockclaude.respond(text="Let me check.", tool_use={"name": "get_weather", "input": {"city": "Rome"}})
+            with pytest.raises(anthropic.BadRequestError):
+                ask("Rome?", tools=[WEATHER], tool_choice={"type": "tool", "name": "get_weather"})
+    ''')
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines_random([
+        "*does not validate against the request's output_config.format schema at (the root): 'city' is a required property*",
+        "*the API prefills the tool call: the answer opens with the tool_use block*",
+    ])
 
 
 # --- validated against the request ------------------------------------------------------------------
@@ -368,7 +395,7 @@ def test_a_file_for_mockclaude_serve(tmp_path: Path) -> None:
         second = _post(url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": turn}).json()
         assert second["content"] == [{"type": "text", "text": "It is sunny in Paris."}]
         # a reset between tests rewinds the file's answers
-        httpx.post(url + "/_mockclaude/reset")
+        httpx.post(url + "/_mockclaude/reset", json={})  # admin writes are JSON (admin.py)
         assert _post(url, {"model": MODEL, "max_tokens": 64, "tools": tools, "messages": turn[:1]}).json()["content"][0]["type"] == "tool_use"
     finally:
         proc.terminate()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from mockclaude import MockClaude
+from mockclaude.errors import ApiError
 from mockclaude.threads import THREADS_BETA, ThreadStore
 
 from .conftest import MODEL
@@ -276,3 +277,47 @@ def test_store_clock_and_bound() -> None:
     assert len(store) == 0
     with pytest.raises(ValueError):
         store.advance(-1)
+
+
+def test_a_fault_on_a_continue_frees_the_thread(mock: MockClaude) -> None:
+    first = create(mock)
+    r = cont(mock, first["id"], [user("x")], **{})
+    body = {"model": MODEL, "max_tokens": 64, "messages": [user("Go on")]}
+    body["thread"] = {"type": "continue", "previous_message_id": r.json()["id"]}
+    limited = post(mock, body, {**HEADERS, "x-mockclaude-fault": "429"})
+    assert limited.status_code == 429
+    assert post(mock, body).status_code == 200  # the retry continues the same thread
+
+
+def test_a_second_continue_while_one_is_in_flight() -> None:
+    store = ThreadStore()
+    _, turn = store.begin({"thread": {"type": "create"}, "messages": [user("Hi")]}, [THREADS_BETA])
+    assert turn is not None
+    store.settle(turn, {"type": "message", "id": "msg_a", "content": [{"type": "text", "text": "Hello"}]})
+    body = {"thread": {"type": "continue", "previous_message_id": "msg_a"}, "messages": [user("Next")]}
+    full, pending = store.begin(body, [THREADS_BETA])
+    assert [m["role"] for m in full["messages"]] == ["user", "assistant", "user"]
+    with pytest.raises(ApiError) as info:
+        store.begin(body, [THREADS_BETA])
+    assert info.value.details == {"error_code": "thread_continue_in_flight"}
+    store.abandon(pending)  # the first one failed: the thread is free again
+    assert store.begin(body, [THREADS_BETA])[1] is not None
+
+
+def test_sdk_goes_on_unthreaded_for_a_model_threads_do_not_support(
+    mock: MockClaude, client: anthropic.Anthropic
+) -> None:
+    """The error shape is what the SDK reads: with continue_unthreaded it sends the turn again without
+    a thread (and every later one with the whole history)."""
+    thread = client.beta.messages.thread(
+        model="claude-sonnet-4-20250514", max_tokens=256, unsupported_request_behavior="continue_unthreaded"
+    )
+    thread.send(user("One"))
+    reply = thread.send(user("Two"))
+    assert "Two" in reply.content[0].text  # type: ignore[union-attr]
+    assert _kinds(mock) == [("create", 400), (None, 200), (None, 200)]
+    assert len(mock.requests[-1].body["messages"]) == 3
+
+
+def _kinds(mock: MockClaude) -> list[tuple[str | None, int | None]]:
+    return [((e.body.get("thread") or {}).get("type"), e.status) for e in mock.requests]

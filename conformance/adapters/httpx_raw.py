@@ -164,8 +164,8 @@ class Accumulator:
 class Client:
     """One case at a time; methods are small so that test variants can break one thing each."""
 
-    def __init__(self) -> None:
-        self.http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
+    http: httpx.Client
+
 
     # --- HTTP -----------------------------------------------------------------------------------
 
@@ -275,6 +275,11 @@ class Client:
             body = dict(body, messages=self.next_messages(body["messages"], answer))
 
     def handle(self, case: dict[str, Any]) -> dict[str, Any]:
+        # One HTTP client per case: its connections end with the case (nothing left to a dead server).
+        with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as self.http:
+            return self.handle_case(case)
+
+    def handle_case(self, case: dict[str, Any]) -> dict[str, Any]:
         try:
             action = case["action"]
             if action == "tool_loop":

@@ -10,7 +10,8 @@ differ the interaction is recorded with a ``disagreement`` mapping::
 
 and reported on the console (the ``mockclaude.cassette`` logger, a warning), in the journal entry
 (``entry.disagreement``) and by ``mockclaude cassette lint``. A request the double accepted and the
-real API refused as invalid (400, 404, 413) is a disagreement too (``double: {status: 200}``).
+real API refused as invalid (400, 404, 413) is a disagreement too (``double: {status: 200}``), except
+a thread the real API no longer holds (``thread_not_found``: its state, not a rule).
 A replay answers a disagreement's request as recorded.
 """
 
@@ -40,13 +41,21 @@ def verdict(refusal: ApiError | None, status: int, body: Any) -> dict[str, Any] 
     real API's (``status`` and JSON ``body``), or None when they agree."""
     upstream = _said(status, body)
     if refusal is None:
-        if status not in _JUDGING:
+        if status not in _JUDGING or _state_only(body):
             return None
         return {"double": {"status": 200}, "upstream": upstream}
     double = {"status": refusal.status, "type": refusal.type, "message": refusal.message}
     if all(upstream.get(k) == v for k, v in double.items()):
         return None
     return {"double": double, "upstream": upstream}
+
+
+def _state_only(body: Any) -> bool:
+    """An upstream refusal about its own state, not a rule: a message thread it no longer holds
+    (threads are best-effort there; the SDKs replay the conversation)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    return isinstance(details, dict) and details.get("error_code") == "thread_not_found"
 
 
 def _one(side: dict[str, Any]) -> str:

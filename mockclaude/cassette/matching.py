@@ -10,6 +10,7 @@ for the closest candidates cheap too.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -268,7 +269,7 @@ class Index:
 
     def closest(self, req: RequestView, limit: int = 3) -> list[Candidate]:
         """The recorded interactions nearest to ``req``: fewest failed matchers, then fewest body
-        fields that differ, then most recent."""
+        fields that differ, then the most alike bodies (difflib's ratio), then most recent."""
         if not self.interactions:
             return []
         mine = self.matcher.parts(req)
@@ -282,6 +283,8 @@ class Index:
             elif failed == fewest and len(best) < 64:
                 best.append((failed, pos))
         out: list[Candidate] = []
+        mine_text = canonical(self.matcher._body(req.body))[:4000]
+        likeness: dict[int, float] = {}
         for _, pos in best:
             parts = self._parts[pos]
             failed_names = [n for n, a, b in zip(names, mine, parts, strict=False) if a != b]
@@ -292,5 +295,9 @@ class Index:
                 else []
             )
             out.append(Candidate(pos, it, failed_names, diffs))
-        out.sort(key=lambda c: (len(c.failed), len(c.differences), -c.index))
+            # How alike the bodies are: "Write a haiku about tides!" is nearer "...tides." than
+            # "Stream a haiku." though both differ at the same one field.
+            theirs = canonical(self.matcher._body(it.request.body))[:4000]
+            likeness[pos] = difflib.SequenceMatcher(None, mine_text, theirs, autojunk=False).ratio()
+        out.sort(key=lambda c: (len(c.failed), len(c.differences), -likeness[c.index], -c.index))
         return out[:limit]

@@ -7,6 +7,7 @@ from the events by the reference rules of the API docs, never from a client libr
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,7 +69,7 @@ TOOLS: list[dict[str, Any]] = [
 # Text that exercises decoding: ASCII, 2-, 3- and 4-byte UTF-8, JSON escapes (quotes, backslash,
 # newlines), and the SSE-relevant characters that are *not* line ends (U+2028, U+0085).
 _ALPHABET = st.sampled_from(
-    list("abcdefgh xyz ,.") + ["é", "ß", "ж", "€", "“", "”", "日本", "中", "🙂", "🧪", "𝔘", '"', "\\", "\n", "\t", "\u2028", "\u0085"]
+    [*list("abcdefgh xyz ,."), "é", "ß", "ж", "€", "“", "”", "日本", "中", "🙂", "🧪", "𝔘", '"', "\\", "\n", "\t", "\u2028", "\x85"]
 )
 texts = st.lists(_ALPHABET, min_size=1, max_size=24).map("".join)
 _ids = st.text(alphabet="abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=12, max_size=12)
@@ -248,7 +249,7 @@ def _split(draw: Any, text: str, max_pieces: int = 6) -> list[str]:
         return [text]
     cuts = sorted(set(draw(st.lists(st.integers(1, len(text) - 1), max_size=max_pieces - 1))))
     bounds = [0, *cuts, len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 @st.composite

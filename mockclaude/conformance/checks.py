@@ -15,7 +15,7 @@ from typing import Any
 from .answers import echo_result
 from .clients import ClientFailure
 
-__all__ = ["Outcome", "normalize", "problems_of_message", "expect_error", "expect_ok", "echo_problems"]
+__all__ = ["Outcome", "echo_problems", "expect_error", "expect_ok", "normalize", "problems_of_message"]
 
 KNOWN_VERSIONS = ("2023-06-01", "2026-10-21")
 
@@ -117,7 +117,7 @@ def _content_diff(got: Any, want: Any) -> str:
     if len(got) != len(want):
         return (f"content: {len(got)} blocks reported, the events define {len(want)}: reported "
                 f"{_short([b.get('type') for b in got if isinstance(b, dict)])}, defined {_short([b.get('type') for b in want])}")
-    for i, (a, b) in enumerate(zip(got, want)):
+    for i, (a, b) in enumerate(zip(got, want, strict=False)):
         if a != b:
             return f"content[{i}] ({b.get('type')}): reported {_short(a)}, the events define {_short(b)}"
     return "content differs"  # pragma: no cover
@@ -189,7 +189,7 @@ def echo_problems(sent_messages: Any, want: list[dict[str, Any]], round_no: int)
         roles = [m.get("role") if isinstance(m, dict) else m for m in got]
         return [f"request {round_no}: {len(got)} turns {roles}, expected {len(exp)} {[m['role'] for m in exp]} "
                 "(each round's results in one user turn after the assistant turn)"]
-    for t, (g, e) in enumerate(zip(got, exp)):
+    for t, (g, e) in enumerate(zip(got, exp, strict=False)):
         if g == e:
             continue
         if g.get("role") != e.get("role"):
@@ -198,7 +198,7 @@ def echo_problems(sent_messages: Any, want: list[dict[str, Any]], round_no: int)
         if len(gc) != len(ec):
             return [f"request {round_no}: messages.{t} ({e['role']}) has {len(gc)} blocks "
                     f"{[b.get('type') for b in gc if isinstance(b, dict)]}, expected {len(ec)} {[b.get('type') for b in ec]}"]
-        for i, (gb, eb) in enumerate(zip(gc, ec)):
+        for i, (gb, eb) in enumerate(zip(gc, ec, strict=False)):
             if gb != eb:
                 return [f"request {round_no}: messages.{t}.content.{i} sent {_short(gb)}, expected {_short(eb)}"]
     return [f"request {round_no}: messages differ"]  # pragma: no cover

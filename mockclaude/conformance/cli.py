@@ -48,8 +48,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="DIR", help="write JSON per case, junit.xml and index.html into DIR")
     p.add_argument("--timeout", type=float, default=15.0, metavar="S",
                    help="seconds a client has to answer one example, plus the waits it asks for (default 15)")
-    p.add_argument("--shrink-seconds", type=float, default=SHRINK_BUDGET, metavar="S",
-                   help=f"seconds spent shrinking each failure (default {SHRINK_BUDGET:g})")
+    p.add_argument("--shrink-runs", type=int, default=SHRINK_BUDGET, metavar="N",
+                   help=f"client runs spent shrinking each failure (default {SHRINK_BUDGET})")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     return p
 
@@ -61,6 +61,8 @@ def _reproducer(args: argparse.Namespace, specs: dict[str, tuple[str, str]]) -> 
         parts = ["mockclaude", "conformance", opt, value, "--case", r.case.id, "--seed", str(r.seed)]
         if args.max_examples != DEFAULT_EXAMPLES:
             parts += ["--max-examples", str(args.max_examples)]
+        if args.shrink_runs != SHRINK_BUDGET:
+            parts += ["--shrink-runs", str(args.shrink_runs)]
         return shlex.join(parts)
 
     return reproduce
@@ -100,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         specs[label] = (kind, value)
     t0 = time.monotonic()
     results = run_suite(cases, clients, seed=args.seed, max_examples=args.max_examples, progress=lambda s: print(s, flush=True),
-                        timeout=args.timeout, shrink_budget=args.shrink_seconds)
+                        timeout=args.timeout, shrink_budget=args.shrink_runs)
     elapsed = time.monotonic() - t0
     reproduce = _reproducer(args, specs)
     text = failures_text(results, reproduce, strict=args.strict)

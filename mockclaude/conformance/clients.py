@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import inspect
 import json
 import os
@@ -60,7 +61,7 @@ class PythonClient(Client):
     thread so a hang is a timeout, not a hung suite. ``fn.capabilities`` (a dict) is read if set."""
 
     def __init__(self, fn: Callable[[dict[str, Any]], Any], label: str | None = None) -> None:
-        super().__init__(label or getattr(fn, "__qualname__", "python"), dict(getattr(fn, "capabilities", {}) or {}))
+        super().__init__(str(label or getattr(fn, "__qualname__", "python")), dict(getattr(fn, "capabilities", {}) or {}))
         self.fn = fn
 
     def run(self, case: dict[str, Any], timeout: float) -> dict[str, Any] | ClientFailure:
@@ -98,7 +99,6 @@ def load_callable(spec: str) -> Callable[[dict[str, Any]], Any]:
     if not sep or not attr:
         raise ValueError(f"--client-python wants MODULE:FUNCTION, got {spec!r}")
     if mod_name.endswith(".py"):
-        import importlib.util
 
         s = importlib.util.spec_from_file_location(os.path.basename(mod_name)[:-3], mod_name)
         if s is None or s.loader is None:
@@ -129,6 +129,7 @@ class AdapterProcess(Client):
         self._stderr = bytearray()
         self._stderr_lock = threading.Lock()
         self.starts = 0
+        self._readers: list[threading.Thread] = []
 
     # --- the process ------------------------------------------------------------------------------
 
@@ -150,18 +151,21 @@ class AdapterProcess(Client):
         assert out is not None and err is not None
 
         def read_out() -> None:
-            for line in iter(out.readline, b""):
-                lines.put(line)
+            with out:
+                for line in iter(out.readline, b""):
+                    lines.put(line)
             lines.put(None)
 
         def read_err() -> None:
-            for chunk in iter(lambda: err.read1(4096), b""):
-                with self._stderr_lock:
-                    self._stderr += chunk
-                    del self._stderr[: max(0, len(self._stderr) - 65536)]
+            with err:
+                for chunk in iter(lambda: err.read1(4096), b""):  # type: ignore[attr-defined]
+                    with self._stderr_lock:
+                        self._stderr += chunk
+                        del self._stderr[: max(0, len(self._stderr) - 65536)]
 
-        threading.Thread(target=read_out, daemon=True).start()
-        threading.Thread(target=read_err, daemon=True).start()
+        self._readers = [threading.Thread(target=read_out, daemon=True), threading.Thread(target=read_err, daemon=True)]
+        for t in self._readers:
+            t.start()
 
     def _stderr_since(self, mark: int) -> str:
         with self._stderr_lock:
@@ -190,6 +194,8 @@ class AdapterProcess(Client):
             proc.wait(5)
         except subprocess.TimeoutExpired:  # pragma: no cover
             pass
+        for t in self._readers:  # they close the pipes at EOF
+            t.join(2)
 
     def close(self) -> None:
         proc = self.proc

@@ -174,7 +174,7 @@ def loop_example(
             for _ in range(n)]
     for r, m in enumerate(msgs):
         unique_ids(m["content"], f"r{r}")
-    fkinds = tuple(k for k in kinds if k in ("thinking", "redacted_thinking")) + ("text",)
+    fkinds = (*tuple(k for k in kinds if k in ("thinking", "redacted_thinking")), "text")
     msgs.append(draw(message_strategy(signer, kinds=fkinds, stop_reason=final, min_text=1)))
     replies: list[Reply] = []
     for m in msgs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .answers import echo_result
@@ -10,6 +11,30 @@ from .checks import Outcome, _norm_block, _norm_turn, _short, expect_ok, normali
 __all__ = ["loop_problems"]
 
 THINKING = ("thinking", "redacted_thinking")
+
+
+def _is_echo(content: Any, tool_input: Any) -> bool:
+    """Whether a tool_result's content is the echo of ``tool_input``: a string holding that value as
+    JSON with every object's keys sorted. Judged as JSON, not byte for byte: the spacing and escapes
+    of one language's serializer are not the protocol (JavaScript's JSON.stringify has no spaces and
+    cannot write -3.0 back as -3.0)."""
+    if isinstance(content, list) and len(content) == 1 and isinstance(content[0], dict) and content[0].get("type") == "text":
+        content = content[0].get("text")
+    if not isinstance(content, str):
+        return False
+    unsorted: list[list[str]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in items]
+        if keys != sorted(keys):
+            unsorted.append(keys)
+        return dict(items)
+
+    try:
+        value = json.loads(content, object_pairs_hook=pairs)
+    except ValueError:
+        return False
+    return not unsorted and value == tool_input
 
 
 def _rounds_of(turns: list[Any], prefix: int) -> list[tuple[Any, list[Any]]]:
@@ -52,8 +77,10 @@ def loop_problems(ex: Any, out: Outcome, cats: tuple[str, ...]) -> list[str]:
         sent = [_norm_turn(m) for m in body["messages"]]
         want = [_norm_turn(m) for m in convs[k - 1]]
         if "params" in cats:
+            if bool(body.get("stream")) != bool(ex.request.get("stream")):
+                probs.append(f"request {k}: stream {body.get('stream')!r}, the first request had {ex.request.get('stream')!r}")
             for key, v in normalize(ex.request).items():
-                if key != "messages" and normalize(body.get(key)) != v:
+                if key not in ("messages", "stream") and normalize(body.get(key)) != v:
                     probs.append(f"request {k}: {key} sent {_short(body.get(key), 200)}, the first request had {_short(v, 200)}")
         if "turns" in cats:
             if [m.get("role") for m in sent] != [m["role"] for m in want]:
@@ -71,7 +98,7 @@ def loop_problems(ex: Any, out: Outcome, cats: tuple[str, ...]) -> list[str]:
             a_turn, users = rounds[j]
             exp_content = [_norm_block(b) for b in m["content"]]
             if "assistant" in cats and a_turn["content"] != exp_content:
-                diff = next((i for i, (x, y) in enumerate(zip(a_turn["content"], exp_content)) if x != y), None)
+                diff = next((i for i, (x, y) in enumerate(zip(a_turn["content"], exp_content, strict=False)) if x != y), None)
                 if diff is None:
                     probs.append(f"request {k}: round {j + 1}'s assistant turn has {len(a_turn['content'])} blocks "
                                  f"{[b.get('type') for b in a_turn['content']]}, the answer had {len(exp_content)} {[b.get('type') for b in exp_content]}")
@@ -94,7 +121,7 @@ def loop_problems(ex: Any, out: Outcome, cats: tuple[str, ...]) -> list[str]:
                     by_id = {r["tool_use_id"]: r for r in results}
                     for b in uses:
                         c = by_id[b["id"]].get("content")
-                        if c != echo_result(b["input"]):
+                        if not _is_echo(c, b["input"]):
                             probs.append(f"request {k}: tool_result for {b['id']} has content {_short(c, 200)}, "
                                          f"the echo tool's result is {_short(echo_result(b['input']), 200)}")
                             break

@@ -7,7 +7,6 @@ import json
 import os
 import re
 from collections.abc import Callable
-from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from .runner import CaseResult, Verdict

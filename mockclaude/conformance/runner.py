@@ -27,7 +27,7 @@ from .serving import CaseServer
 __all__ = ["CaseResult", "Verdict", "run_case", "run_suite"]
 
 DEFAULT_EXAMPLES = 12
-SHRINK_BUDGET = 6.0  # seconds of shrinking per failing case; then the smallest failure so far stands
+SHRINK_BUDGET = 100  # client runs spent shrinking a failure (a count, not a time: reproducible)
 
 
 class Verdict:
@@ -54,6 +54,12 @@ class CaseResult:
 
 class _Failed(Exception):
     pass
+
+
+class _BudgetSpent(BaseException):
+    """Ends Hypothesis's shrinking once the budget of client runs is spent (a BaseException, so
+    Hypothesis lets it through); every failing candidate it tried was smaller than the one
+    before, so the last failure seen is the smallest found."""
 
 
 def _case_seed(seed: int, case_id: str) -> int:
@@ -90,8 +96,8 @@ def execute(server: CaseServer, client: Client, ex: Example, api_key: str, timeo
 
 
 def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, max_examples: int = DEFAULT_EXAMPLES,
-             api_key: str = "sk-ant-conformance-key", timeout: float = 15.0, shrink_budget: float = SHRINK_BUDGET) -> CaseResult:
-    """Run one case; shrink its failure (for at most ``shrink_budget`` seconds); give its verdict.
+             api_key: str = "sk-ant-conformance-key", timeout: float = 15.0, shrink_budget: int = SHRINK_BUDGET) -> CaseResult:
+    """Run one case; shrink its failure (with at most ``shrink_budget`` more client runs); give its verdict.
     ``timeout``: seconds a client has to answer one example (plus the waits the example asks for)."""
     t0 = time.monotonic()
     result = CaseResult(case, client.label, Verdict.PASS, seed=seed)
@@ -105,19 +111,22 @@ def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, m
     def judge(ex: Example) -> None:
         key = ex.key()
         if key not in cache:
-            if state["first_fail"] is not None and time.monotonic() - state["first_fail"] > shrink_budget:
-                return  # shrink budget spent: new candidates count as passing, the smallest failure stands
+            if state["first_fail"] is not None and state["runs"] - state["first_fail"] >= shrink_budget:
+                raise _BudgetSpent
             out = execute(server, client, ex, api_key, timeout)
             state["runs"] += 1
             try:
                 probs = case.check(ex, out)
             except Exception as exc:  # a malformed answer the check could not read is the client's failure
                 probs = [f"the answer could not be judged: {type(exc).__name__}: {exc}"]
+            if isinstance(out.answer, ClientFailure):
+                gave = f"the client gave no answer ({out.answer.describe()})"
+                probs = [gave, *(p for p in probs if p != gave)]
             cache[key] = (probs, {"example": ex.evidence(), **out.evidence()})
         probs, evidence = cache[key]
         if probs:
             if state["first_fail"] is None:
-                state["first_fail"] = time.monotonic()
+                state["first_fail"] = state["runs"]
             state["last_fail"] = (probs, evidence)
             raise _Failed("; ".join(probs))
 
@@ -135,7 +144,7 @@ def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, m
     test = hseed(_case_seed(seed, case.id))(test)
     try:
         test()
-    except _Failed:
+    except (_Failed, _BudgetSpent):
         pass
     except Flaky as exc:
         result.note = f"flaky: the client did not fail the same example twice ({type(exc).__name__})"
@@ -156,12 +165,13 @@ def run_case(case: Case, client: Client, server: CaseServer, *, seed: int = 0, m
 
 def run_suite(cases: list[Case], clients: list[Client], *, seed: int = 0, max_examples: int = DEFAULT_EXAMPLES,
               progress: Callable[[str], None] | None = None, timeout: float = 15.0,
-              shrink_budget: float = SHRINK_BUDGET) -> list[CaseResult]:
+              shrink_budget: int = SHRINK_BUDGET) -> list[CaseResult]:
     """All ``cases`` against each client, group by group, on one server."""
     results: list[CaseResult] = []
     with CaseServer() as server:
         for client in clients:
-            group, started, done = None, time.monotonic(), []
+            group: str | None = None
+            started, done = time.monotonic(), list[CaseResult]()
             for c in cases:
                 if c.group != group:
                     if group is not None and progress:

@@ -8,6 +8,7 @@ the ``\\r`` and ``\\n`` of a line end, between the two line ends that end an eve
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -144,4 +145,4 @@ def chunk_cuts(draw: Any, raw: bytes, *, focus: tuple[str, ...] = (), max_cuts: 
 def split_at(raw: bytes, cuts: list[int]) -> list[bytes]:
     """The chunks ``raw`` is cut into at ``cuts`` (sorted offsets)."""
     bounds = [0, *[c for c in cuts if 0 < c < len(raw)], len(raw)]
-    return [raw[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [raw[a:b] for a, b in itertools.pairwise(bounds) if b > a]

@@ -95,7 +95,10 @@ def check_headers(
             raise ApiError(401, "invalid x-api-key", type="authentication_error")
         raise ApiError(401, "x-api-key header is required", type="authentication_error")
     if api_key is not None and key != api_key:
-        raise ApiError(401, "invalid x-api-key", type="authentication_error")
+        # Named after the header the client sent: SDK 2.x may send Authorization: Bearer (an auth
+        # token), and the real API then answers "Invalid bearer token" (seen in the wild, 2025-2026).
+        bearer = not (headers.get("x-api-key") or "").strip()
+        raise ApiError(401, "Invalid bearer token" if bearer else "invalid x-api-key", type="authentication_error")
 
     version = headers.get("anthropic-version")
     if version is None or not version.strip():

@@ -66,6 +66,12 @@ def answer_from(it: Interaction, *, stream: bool, source: str = "cassette") -> A
     return Answer(headers=headers, body=r.body, raw=None if stream else r.exact_bytes(), source=source)
 
 
+def _agrees(refusal: ApiError, it: Interaction) -> bool:
+    from ..cassette.fidelity import verdict
+
+    return verdict(refusal, it.response.status, it.response.body) is None
+
+
 def request_view(exchange: Any) -> RequestView:
     # From the scope: building ``request.url`` (a whole URL, re-parsed) costs more than the lookup.
     scope = exchange.request.scope
@@ -109,10 +115,15 @@ class ReplayResponder:
 
     async def respond(self, exchange: Any) -> Answer | None:
         req = request_view(exchange)
-        if getattr(exchange, "refusal", None) is not None:
-            # The double refused it: only an interaction recorded as a disagreement overrides that.
+        refusal = getattr(exchange, "refusal", None)
+        if refusal is not None:
+            # The double refused it: an interaction recorded as a disagreement overrides that; when
+            # recording new episodes, so does a recorded refusal that agrees (not forwarded again).
             pos = self.index.peek(req, repeat=self.allow_repeats)
-            if pos is None or self.index.interactions[pos].disagreement is None:
+            if pos is None:
+                return None
+            it = self.index.interactions[pos]
+            if it.disagreement is None and not (self.fallthrough and _agrees(refusal, it)):
                 return None
         pos, matching = self.index.next(req, repeat=self.allow_repeats)
         if pos is not None:
@@ -141,6 +152,7 @@ class ReplayResponder:
                 log.exception("mockclaude: on_unmatched hook failed")
         if exchange.entry is not None:
             exchange.entry.notes.append("unmatched: " + str(err).splitlines()[0])
+        log.warning("%s (%s)", str(err).split(". closest recorded: ")[0], exchange.request_id)
         body = ApiError(UNMATCHED_STATUS, str(err), type="invalid_request_error").body(exchange.request_id)
         return Answer(
             status=UNMATCHED_STATUS,
@@ -188,5 +200,9 @@ class ReplayResponder:
             lines.append(reason)
         if closest:
             lines.append("closest recorded: " + "; ".join(c.describe() for c in closest))
+            lines.append(
+                "to record it: record mode new_episodes (--record-mode / --mockclaude-record-mode new_episodes); "
+                "to match without a field: --ignore-field NAME (ignore_fields=[...])"
+            )
         request = {"method": req.method, "path": req.path, "query": req.query, "body": req.body}
         return UnmatchedRequestError(". ".join(lines), request=request, closest=closest)

@@ -64,7 +64,11 @@ def forward_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     for name, value in headers:
         low = name.lower()
         if low in _FORWARD or low.startswith("anthropic-"):
-            out[low] = value
+            if low not in out:
+                # A repeated header: forward the first, the one that was checked (key, version).
+                out[low] = value
+            elif low == "anthropic-beta":
+                out[low] += f",{value}"  # a list header: repeats add flags
     return out
 
 
@@ -138,6 +142,11 @@ class UpstreamResponder:
         request = exchange.request
         url = self.upstream + request.url.path + (f"?{request.url.query}" if request.url.query else "")
         headers = forward_headers(request.headers.items())
+        refusal = getattr(exchange, "refusal", None)
+        if refusal is not None and exchange.entry is not None:
+            exchange.entry.notes.append(
+                f"the double refuses this request ({refusal.status} {refusal.type}); forwarded: the real API judges"
+            )
         client = self._client()
         try:
             upstream_request = client.build_request(
@@ -151,6 +160,8 @@ class UpstreamResponder:
             detail = str(err) or type(err).__name__
             if exchange.entry is not None:
                 exchange.entry.notes.append(f"upstream unreachable: {detail}")
+            if getattr(exchange, "refusal", None) is not None:
+                return None  # no judge to ask: the double's own refusal answers
             return _error_answer(
                 502, f"mockclaude: cannot reach upstream {self.upstream}: {detail}", exchange.request_id
             )

@@ -1,0 +1,185 @@
+"""Connection-level bounds: header size and count, slow or idle connections, concurrent connections.
+
+uvicorn's httptools protocol has none of these (16 MiB header lines and 100,000 headers were
+accepted; a client that stops half-way through its headers holds its connection forever), so the
+double serves HTTP/1.1 with a subclass of it that adds them:
+
+* ``max_header_bytes`` (128 KiB, like a CDN edge) for the request line and headers together, and
+  ``max_headers`` (256): beyond either, ``431`` with a JSON error body, then the connection closes;
+* ``header_timeout`` (10 s): a connection that has not sent a complete request head this long
+  after it opened, or after its previous answer, or after the first byte of a request, is answered
+  ``408`` and closed (the idle time between requests stays uvicorn's ``timeout_keep_alive``, 5 s);
+* ``body_timeout`` (120 s): the whole body must arrive within this after the headers, else ``408``;
+* ``max_connections`` (1,024): a connection beyond it is answered ``503`` and closed at once.
+
+Each wait is a timer on the event loop: one slow client never holds up another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+__all__ = ["DEFAULTS", "bounded_protocol"]
+
+DEFAULTS: dict[str, float] = {
+    "max_header_bytes": 128 * 1024,
+    "max_headers": 256,
+    "header_timeout": 10.0,
+    "body_timeout": 120.0,
+    "max_connections": 1024,
+}
+
+_REASONS = {408: "Request Timeout", 431: "Request Header Fields Too Large", 503: "Service Unavailable"}
+
+
+def _answer(status: int, message: str, etype: str) -> bytes:
+    body = json.dumps({"type": "error", "error": {"type": etype, "message": message}}).encode()
+    head = (
+        f"HTTP/1.1 {status} {_REASONS[status]}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def bounded_protocol(settings: Any = None) -> Any:
+    """uvicorn's httptools protocol class with the bounds of ``settings`` (see the module doc), or
+    None when httptools is not installed (uvicorn then picks h11, bounded by its own event size)."""
+    try:
+        import httptools
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # pragma: no cover - httptools is a dependency of uvicorn[standard]
+        return None
+
+    def value(name: str) -> float:
+        v = getattr(settings, name, None)
+        return DEFAULTS[name] if v is None else v
+
+    max_bytes, max_count = int(value("max_header_bytes")), int(value("max_headers"))
+    head_timeout, body_timeout = value("header_timeout"), value("body_timeout")
+    max_connections = int(value("max_connections"))
+
+    class BoundedHttpToolsProtocol(HttpToolsProtocol):
+        """HttpToolsProtocol with header, time and connection bounds."""
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            self._head_bytes = self._raw_head = 0
+            self._head_count = 0
+            self._in_head = True  # waiting for (the rest of) a request head
+            self._refused = False
+            self._over = False
+            self._timer: asyncio.TimerHandle | None = None
+            super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                self._refuse(503, f"mockclaude: more than {max_connections} concurrent connections", "overloaded_error")
+                return
+            self._arm(head_timeout, "the request headers")
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        # --- timers -------------------------------------------------------------------------------
+
+        def _arm(self, seconds: float, what: str) -> None:
+            self._disarm()
+            if seconds and seconds > 0:
+                self._timer = self.loop.call_later(seconds, self._expired, what, seconds)
+
+        def _disarm(self) -> None:
+            timer = getattr(self, "_timer", None)
+            if timer is not None:
+                timer.cancel()
+                self._timer = None
+
+        def _expired(self, what: str, seconds: float) -> None:
+            self._timer = None
+            if self.transport.is_closing():
+                return
+            if self.cycle is not None and not self.cycle.response_complete and not self._in_head:
+                # the body stalled while the app waits for it: the app sees the client as gone
+                self.cycle.disconnected = True
+                self.cycle.message_event.set()
+            self._refuse(408, f"mockclaude: {what} did not arrive within {seconds:g} s", "timeout_error")
+
+        def _refuse(self, status: int, message: str, etype: str) -> None:
+            self._refused = True
+            self._disarm()
+            if self.cycle is None or self.cycle.response_started is False:
+                self.transport.write(_answer(status, message, etype))
+            self.transport.close()
+
+        # --- parser callbacks -----------------------------------------------------------------------
+
+        def data_received(self, data: bytes) -> None:
+            # uvicorn's own, but a bound exceeded in a parser callback is a 431, not its 400
+            if self._refused:
+                return
+            self._unset_keepalive_if_required()
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserError:
+                if self._over:
+                    self._too_large()
+                    return
+                msg = "Invalid HTTP request received."
+                self.logger.warning(msg)
+                self.send_400_response(msg)
+                return
+            except httptools.HttpParserUpgrade:
+                if self._should_upgrade():
+                    self.handle_websocket_upgrade()
+                else:
+                    self._unsupported_upgrade_warning()
+            if self._in_head and not self.transport.is_closing():
+                # a head still incomplete: httptools buffers a header line whole before its
+                # callback, so count the bytes that arrived as well
+                self._raw_head += len(data)
+                if self._raw_head > max_bytes:
+                    self._too_large()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head_bytes = self._head_count = self._raw_head = 0
+            self._in_head = True
+            if self._timer is None:
+                self._arm(head_timeout, "the request headers")
+
+        def on_url(self, url: bytes) -> None:
+            self._head_bytes += len(url)
+            if self._head_bytes > max_bytes:
+                self._over = True
+                raise _TooLarge
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._head_count += 1
+            self._head_bytes += len(name) + len(value) + 4
+            if self._head_count > max_count or self._head_bytes > max_bytes:
+                self._over = True
+                raise _TooLarge
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            self._arm(body_timeout, "the request body")
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._disarm()
+            super().on_message_complete()
+            self._in_head = True  # what comes next on this connection is another head
+
+        def _too_large(self) -> None:
+            self._refuse(
+                431,
+                f"mockclaude: request headers exceed {max_bytes} bytes or {max_count} fields",
+                "invalid_request_error",
+            )
+
+    return BoundedHttpToolsProtocol
+
+
+class _TooLarge(Exception):
+    """Raised from a parser callback: httptools aborts the parse and re-raises it from feed_data."""
