@@ -2,7 +2,8 @@
 
     python benchmarks/compare.py                       # everything, ~6 minutes on an idle 2-core box
     python benchmarks/compare.py --against main        # also the mockclaude of a git ref (before/after)
-    python benchmarks/compare.py --variant granian="--server granian" --only json,heavy
+    python benchmarks/compare.py --variant "w2=--workers 2" --only json,heavy --bodies vary
+    python benchmarks/compare.py --command "granian=granian --interface asgi --runtime-mode st --port {port} app:app"
     python benchmarks/compare.py --seconds 2 --rounds 1 --cold-runs 2     # a quick look
 
 Servers, each in its own process, one worker:
@@ -11,7 +12,8 @@ Servers, each in its own process, one worker:
   answers a constant message; the ceiling of a Python ASGI app on this machine;
 * ``mockclaude`` — ``mockclaude serve`` from this tree (full validation, journal, synthetic answers);
 * ``mockclaude@REF`` — the same from a git ref checked out in a temporary worktree (``--against``);
-* extra ``--variant LABEL=ARGS`` — this tree's ``mockclaude serve`` with extra arguments;
+* extra ``--variant LABEL=ARGS`` — this tree's ``mockclaude serve`` with extra arguments, and
+  ``--command LABEL=CMD`` — any other server (``{port}`` in CMD: its port; run in benchmarks/);
 * ``aimock``     — ``@copilotkit/aimock`` (Node), pinned in benchmarks/node/package.json and its lockfile,
   installed there with ``npm ci`` when npm is present (else skipped, with a note), serving one
   catch-all fixture.
