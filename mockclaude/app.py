@@ -186,6 +186,7 @@ class MockClaudeApp:
             from .responders.script_file import routes as script_routes
 
             routes += [
+                Route("/_mockclaude/openapi.json", self.openapi_view, methods=["GET"]),
                 Route("/_mockclaude/requests", self.journal_view, methods=["GET", "DELETE"]),
                 Route("/_mockclaude/reset", self.reset_view, methods=["POST"]),
             ]
@@ -225,6 +226,9 @@ class MockClaudeApp:
             except Exception:  # pragma: no cover - last line of defence, logged
                 log.exception("mockclaude: unhandled error")
                 raise
+        elif scope["type"] == "websocket":
+            # a server that still offers websockets: refuse the handshake (HTTP 403), never a 500
+            await send({"type": "websocket.close", "code": 1008})
         elif scope["type"] == "lifespan":
             await self.router(scope, receive, send)
 
@@ -630,6 +634,11 @@ class MockClaudeApp:
             self.journal.clear()
             return Response(b'{"requests":[]}', media_type=JSON_TYPE)
         return Response(dumps(self.journal.to_json()), media_type=JSON_TYPE)
+
+    async def openapi_view(self, request: Request) -> Response:
+        from .openapi import document
+
+        return Response(dumps(document()), media_type=JSON_TYPE)
 
     async def reset_view(self, request: Request) -> Response:
         self.reset()

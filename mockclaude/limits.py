@@ -69,6 +69,7 @@ def bounded_protocol(settings: Any = None) -> Any:
             self._in_head = True  # waiting for (the rest of) a request head
             self._refused = False
             self._over = False
+            self._completed = False
             self._timer: asyncio.TimerHandle | None = None
             super().connection_made(transport)
             if len(self.connections) > max_connections:
@@ -117,6 +118,7 @@ def bounded_protocol(settings: Any = None) -> Any:
             if self._refused:
                 return
             self._unset_keepalive_if_required()
+            self._completed = False
             try:
                 self.parser.feed_data(data)
             except httptools.HttpParserError:
@@ -132,9 +134,10 @@ def bounded_protocol(settings: Any = None) -> Any:
                     self.handle_websocket_upgrade()
                 else:
                     self._unsupported_upgrade_warning()
-            if self._in_head and not self.transport.is_closing():
+            if self._in_head and not self._completed and not self.transport.is_closing():
                 # a head still incomplete: httptools buffers a header line whole before its
-                # callback, so count the bytes that arrived as well
+                # callback, so count the bytes that arrived as well (not a chunk that ended the
+                # previous message: those were its body)
                 self._raw_head += len(data)
                 if self._raw_head > max_bytes:
                     self._too_large()
@@ -159,7 +162,11 @@ def bounded_protocol(settings: Any = None) -> Any:
             if self._head_count > max_count or self._head_bytes > max_bytes:
                 self._over = True
                 raise _TooLarge
-            super().on_header(name, value)
+            # uvicorn's own on_header, inlined: this runs for every header of every request
+            name = name.lower()
+            if name == b"expect" and value.lower() == b"100-continue":
+                self.expect_100_continue = True
+            self.headers.append((name, value))
 
         def on_headers_complete(self) -> None:
             self._in_head = False
@@ -169,6 +176,7 @@ def bounded_protocol(settings: Any = None) -> Any:
         def on_message_complete(self) -> None:
             self._disarm()
             super().on_message_complete()
+            self._completed = True
             self._in_head = True  # what comes next on this connection is another head
 
         def _too_large(self) -> None:

@@ -36,6 +36,7 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", access_log: bool = F
         app,
         loop="auto",
         http=bounded_protocol(settings) or "auto",  # header, time and connection bounds (limits.py)
+        ws="none",  # the API has no websockets: an upgrade request is answered as plain HTTP (was a 500)
         lifespan="off",
         log_level=log_level,
         access_log=access_log,
@@ -149,7 +150,8 @@ class MockClaude:
         return async_sdk_http_client(self.app, **client_options)
 
     def reset(self) -> None:
-        """Forget the journal, the prompt cache and queued faults."""
+        """Forget the journal and the prompt cache; faults back to the ones the server started with
+        (those added since are dropped); cassettes rewound."""
         self.app.reset()
 
     def add_fault(self, fault: Any) -> Any:

@@ -251,7 +251,8 @@ class MockClaudeFixture:
         assert_all_used(self.app)
 
     def reset(self) -> None:
-        """Forget this test's requests so far (journal, prompt cache, queued faults); rewind the cassette."""
+        """Forget this test's requests so far (journal, prompt cache); faults back to the test's
+        configured ones (added ones dropped); rewind the cassette."""
         self.server.reset()
 
     def sdk_http_client(self, **client_options: Any) -> httpx2.Client:

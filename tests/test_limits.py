@@ -128,3 +128,14 @@ def test_the_journal_cap_counts_headers() -> None:
 def test_bad_bounds_are_refused() -> None:
     with pytest.raises(ConfigError, match="header_timeout must be > 0"):
         MockClaude(header_timeout=0)
+
+
+def test_a_big_body_ending_in_one_read_is_not_counted_as_the_next_head(mock: MockClaude) -> None:
+    # one write: the end of a 200 KB body and the next request; the body's bytes are not head bytes
+    big = b"[" * 100_000 + b"]" * 100_000
+    first = HEAD.format(n=len(big)).encode() + b"\r\n" + big
+    second = HEAD.format(n=len(BODY)).encode() + b"connection: close\r\n\r\n" + BODY
+    with _conn(mock) as s:
+        s.sendall(first + second)
+        answer = _read_all(s)
+    assert answer.count(b"HTTP/1.1 400 ") == 1 and answer.count(b"HTTP/1.1 200 ") == 1, answer[:200]

@@ -110,3 +110,23 @@ def test_beta_output_format_needs_its_flag(mock: MockClaude) -> None:
         both = http.post("/v1/messages", headers=beta,
                          json=_body(output_format=fmt, output_config={"format": fmt}))
         assert both.status_code == 400 and "output_config.format" in both.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("schema", [{"type": 5, "properties": []}, {"const": 2**70}, {"$ref": "#/nowhere"},
+                                    {"required": 1.5, "format": [None]}])
+def test_malformed_schemas_still_get_an_answer(mock: MockClaude, schema: dict[str, object]) -> None:
+    with httpx.Client(base_url=mock.url) as http:
+        for stream in (False, True):
+            r = http.post("/v1/messages", headers=HEADERS,
+                          json=_body(stream=stream, output_config={"format": {"type": "json_schema", "schema": schema}}))
+            assert r.status_code == 200, r.text
+
+
+def test_beta_computer_use_through_the_sdk_beta_client(client: anthropic.Anthropic) -> None:
+    computer = {"type": "computer_20250124", "name": "computer", "display_width_px": 1024, "display_height_px": 768}
+    weather = {"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object",
+               "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+    msg = client.beta.messages.create(model=MODEL, max_tokens=512, betas=["computer-use-2025-01-24"],
+                                      tools=[computer, weather],  # type: ignore[list-item]
+                                      messages=[{"role": "user", "content": "What is the weather in Oslo?"}])
+    assert [b.type for b in msg.content] == ["text", "tool_use"] and msg.content[1].name == "get_weather"  # type: ignore[union-attr]

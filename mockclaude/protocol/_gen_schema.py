@@ -46,6 +46,8 @@ MODELS = "anthropic.types.model_param:ModelParam"
 # Request fields that only the beta surface (client.beta.messages.create) declares: the double does not
 # derive its schema from them, but a reviewer must see when a release adds one (threads, output_format...).
 BETA_ROOT = "anthropic.types.beta.message_create_params:MessageCreateParamsBase"
+# Beta-only fields whose shapes the double checks and admits under their flags (protocol/betas.py).
+ADMITTED_BETA_FIELDS = ("context_management", "fallbacks", "mcp_servers", "output_config")
 
 
 def _import(spec: str) -> Any:
@@ -195,6 +197,10 @@ def generate() -> dict[str, Any]:
 
     gen = _Gen()
     roots = {alias: gen.typeddict(_import(spec)) for alias, spec in ROOTS.items()}
+    beta_gen = _Gen()
+    beta_hints = typing.get_type_hints(_import(BETA_ROOT))
+    beta_nodes = {name: beta_gen.node(beta_hints[name]) for name in ADMITTED_BETA_FIELDS}
+    beta_nodes["tools"] = beta_gen.node(beta_hints["tools"])  # the beta-only tool types (betas.py)
     return {
         "SDK_VERSION": anthropic.__version__,
         "ROOTS": roots,
@@ -202,6 +208,8 @@ def generate() -> dict[str, Any]:
         "SDK_MODELS": list(dict.fromkeys(_literal_values(_import(MODELS)))),
         "SDK_BETA_FIELDS": sorted(set(typing.get_type_hints(_import(BETA_ROOT))) - set(gen.defs[roots["MessageCreateParams"]]["props"])),
         "DEFS": gen.defs,
+        "BETA_FIELD_NODES": beta_nodes,
+        "BETA_DEFS": beta_gen.defs,
     }
 
 
@@ -215,7 +223,9 @@ def render(data: dict[str, Any]) -> str:
         f"SDK_BETAS = {pprint.pformat(data['SDK_BETAS'], width=110)}\n\n"
         f"SDK_MODELS = {pprint.pformat(data['SDK_MODELS'], width=110)}\n\n"
         f"SDK_BETA_FIELDS = {pprint.pformat(data['SDK_BETA_FIELDS'], width=110)}\n\n"
-        f"DEFS = {pprint.pformat(data['DEFS'], width=110, sort_dicts=False)}\n"
+        f"DEFS = {pprint.pformat(data['DEFS'], width=110, sort_dicts=False)}\n\n"
+        f"BETA_FIELD_NODES = {pprint.pformat(data['BETA_FIELD_NODES'], width=110, sort_dicts=False)}\n\n"
+        f"BETA_DEFS = {pprint.pformat(data['BETA_DEFS'], width=110, sort_dicts=False)}\n"
     )
 
 
@@ -227,7 +237,8 @@ def committed() -> dict[str, Any]:
     for node in ast.parse(_OUT.read_text()).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             namespace[node.targets[0].id] = ast.literal_eval(node.value)
-    keys = ("SDK_VERSION", "ROOTS", "SDK_BETAS", "SDK_MODELS", "SDK_BETA_FIELDS", "DEFS")
+    keys = ("SDK_VERSION", "ROOTS", "SDK_BETAS", "SDK_MODELS", "SDK_BETA_FIELDS", "DEFS", "BETA_FIELD_NODES",
+            "BETA_DEFS")
     return {key: namespace.get(key, [] if key.startswith("SDK_") and key != "SDK_VERSION" else {}) for key in keys}
 
 
@@ -263,6 +274,8 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     lines += _set_delta("model ids", old["SDK_MODELS"], new["SDK_MODELS"])
     lines += _set_delta("beta flags", old["SDK_BETAS"], new["SDK_BETAS"])
     lines += _set_delta("beta-only request fields", old["SDK_BETA_FIELDS"], new["SDK_BETA_FIELDS"])
+    if old.get("BETA_FIELD_NODES") != new.get("BETA_FIELD_NODES") or old.get("BETA_DEFS") != new.get("BETA_DEFS"):
+        lines.append(f"beta field shapes changed ({', '.join(ADMITTED_BETA_FIELDS)}): see protocol/betas.py")
     old_defs, new_defs = old["DEFS"], new["DEFS"]
     lines += _set_delta("definitions", list(old_defs), list(new_defs))
     for name in new_defs:

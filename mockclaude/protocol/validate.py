@@ -121,7 +121,7 @@ def validate_messages(
         max_tokens=max_tokens,
         system_blocks=system_blocks,
         messages=turns,
-        tools=list(body.get("tools") or []),
+        tools=list(sent.get("tools") or []),  # as sent: beta tool types too (betas.py shows the schema stand-ins)
         tool_choice=body.get("tool_choice"),
         thinking=_thinking(body.get("thinking")),
         stream=bool(body.get("stream", False)),

@@ -21,6 +21,7 @@ KNOWN_VERSIONS = ("2023-06-01", "2026-10-21")
 # ``python -m mockclaude.protocol._gen_schema``) plus well-known older flags the SDK no longer lists.
 # Unknown flags are accepted unless ``strict_betas`` (the double cannot know tomorrow's flags).
 _OLDER_BETAS = (
+    "advanced-tool-use-2025-11-20",  # tools' input_examples; LangChain still sends it
     "code-execution-2025-08-25",
     "fine-grained-tool-streaming-2025-05-14",
     "max-tokens-3-5-sonnet-2024-07-15",

@@ -293,8 +293,10 @@ class SchemaValues:
         lo = schema.get("minLength", 0) if isinstance(schema.get("minLength"), int) else 0
         hi = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
         patterns = [p for p in [schema.get("pattern"), *schema.get("x-patterns", [])] if isinstance(p, str)]
-        base = _FORMATS.get(schema.get("format") or "", hint or "mock")
-        if salt and schema.get("format") not in _FORMATS:
+        fmt_raw = schema.get("format")
+        fmt = fmt_raw if isinstance(fmt_raw, str) else ""
+        base = _FORMATS.get(fmt, hint or "mock")
+        if salt and fmt not in _FORMATS:
             base = f"{base}-{salt}"
 
         def ok(text: str) -> bool:
@@ -348,7 +350,7 @@ class SchemaValues:
 
     def _object(self, schema: dict[str, Any], depth: int, salt: int) -> dict[str, Any]:
         props = _dict(schema, "properties")
-        required = [r for r in schema.get("required") or [] if isinstance(r, str)]
+        required = [r for r in _list(schema, "required") if isinstance(r, str)]
         allowed = schema.get("x-allowed")
         names = list(required)
         if depth < _RICH_DEPTH:
@@ -412,6 +414,11 @@ class SchemaValues:
             made = self._string(self.flatten(names), f"key{i}", i)
             return made
         return f"key{i}"
+
+
+def _list(schema: dict[str, Any], key: str) -> list[Any]:
+    value = schema.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _dict(schema: dict[str, Any], key: str) -> dict[str, Any]:
@@ -534,11 +541,15 @@ def instance_for_schema(schema: Any, hint: str = "") -> Any:
     that validates.
     """
     gen = SchemaValues(schema)
-    rich = gen.value(schema, hint)
-    if gen.valid(rich):
-        return rich
-    minimal = _Minimal(schema).value(schema, hint)
-    return minimal if gen.valid(minimal) else rich
+    try:
+        rich = gen.value(schema, hint)
+        if gen.valid(rich):
+            return rich
+        minimal = _Minimal(schema).value(schema, hint)
+        return minimal if gen.valid(minimal) else rich
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError, OverflowError):
+        # A malformed schema (the double does not judge schemas): an answer still, never a 500.
+        return {} if isinstance(schema, dict) and schema.get("type") == "object" else (hint or "mock")
 
 
 class _Minimal(SchemaValues):

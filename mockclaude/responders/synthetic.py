@@ -107,6 +107,13 @@ def _schema_value(schema: Any) -> Any:
     return orjson.loads(cached)  # a fresh copy: answers never share objects
 
 
+def _json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer beyond 64 bits (a schema's const): the standard library writes it
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 # --- tool choice -------------------------------------------------------------------------------
 
 def choose_tools(tools: list[dict[str, Any]], tool_choice: dict[str, Any] | None, user_text: str) -> list[dict[str, Any]]:
@@ -340,7 +347,7 @@ class SyntheticResponder:
         if fmt is not None and not calls and not prefill:
             # Structured output: the whole text is JSON valid against the schema (what the API
             # guarantees; the SSE rendering streams it as text deltas like any text).
-            text = orjson.dumps(_schema_value(fmt.get("schema") or {})).decode()
+            text = _json_text(_schema_value(fmt.get("schema") or {}))
         elif results:
             quoted = "; ".join(
                 f"{b.get('tool_use_id')}{' (error)' if b.get('is_error') else ''}: {_snippet(_result_text(b), 120)}"
