@@ -203,6 +203,13 @@ def _validator_class() -> Any:
     return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-discriminator": _x_discriminator})
 
 
+def __getattr__(name: str) -> Any:
+    # ``_Validator``, the jsonschema class with x-discriminator, made on first use (imports jsonschema)
+    if name == "_Validator":
+        return _validator_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @functools.cache
 def get_validator(version: str, endpoint: str = "messages") -> Any:
     """The compiled jsonschema validator (built once per version and endpoint)."""
