@@ -25,6 +25,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from . import protocol
+from .admission import AdmissionMemo
 from .config import Settings
 from .errors import STATUS_FOR_TYPE, ApiError, invalid, new_request_id
 from .journal import Journal, JournalEntry
@@ -32,10 +33,18 @@ from .redact import DEFAULT_REDACT
 from .protocol import models as model_registry
 from .ratelimit import ORGANIZATION_ID
 from .responders import Answer
-from .responders.synthetic import PromptCache, SyntheticResponder
+from .responders.synthetic import PromptCache, SyntheticResponder, request_digest
 from .signatures import Signer
+from .sse import (
+    Event,
+    StreamError,
+    encode,
+    encode_all,
+    encode_message,
+    events_from_message,
+    message_from_events,
+)
 from .threads import ThreadStore
-from .sse import Event, StreamError, encode, encode_all, events_from_message, message_from_events
 from .tokens import count_request
 
 __all__ = ["Exchange", "MockClaudeApp", "create_app"]
@@ -80,8 +89,13 @@ class _RateLimitHeaders:
     def __init__(self) -> None:
         self._second = -1
         self._headers: dict[str, str] = {}
+        self._encoded: list[tuple[bytes, bytes]] = []
 
     def get(self) -> dict[str, str]:
+        return self.get_encoded()[0]
+
+    def get_encoded(self) -> tuple[dict[str, str], list[tuple[bytes, bytes]]]:
+        """The headers (with the organization id), and the same as ASGI byte pairs."""
         now = int(time.time())
         if now != self._second:
             reset = (datetime.fromtimestamp(now, timezone.utc) + timedelta(seconds=60 - now % 60)).strftime(
@@ -92,8 +106,10 @@ class _RateLimitHeaders:
                 headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
                 headers[f"anthropic-ratelimit-{kind}-remaining"] = str(limit - 1 if kind == "requests" else limit)
                 headers[f"anthropic-ratelimit-{kind}-reset"] = reset
-            self._headers, self._second = headers, now
-        return self._headers
+            encoded = [(b"anthropic-organization-id", ORGANIZATION_ID.encode())]
+            encoded += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            self._headers, self._encoded, self._second = headers, encoded, now
+        return self._headers, self._encoded
 
 
 class MockClaudeApp:
@@ -134,6 +150,7 @@ class MockClaudeApp:
         self.signer = Signer(settings.signing_key)
         self.prompt_cache = PromptCache(min_tokens=settings.cache_min_tokens)
         self.synthetic = SyntheticResponder(self.signer, self.prompt_cache)
+        self.admitted = AdmissionMemo()  # validated bodies (pure: settings are fixed until the next configure)
         self.responders: list[Any] = self._build_responders()
         self.script.configure(settings.responses)
         self.faults = self._build_faults()
@@ -243,6 +260,22 @@ class MockClaudeApp:
         headers.update(self._ratelimit_headers.get())
         return headers
 
+    def _base_response(
+        self, content: bytes, request_id: str, media_type: str, extra: dict[str, str] | None = None
+    ) -> tuple[Response, dict[str, str]]:
+        """A 200 with the base headers (plus ``extra``), encoded once a second rather than per
+        response; and the headers as a dict, for the journal. Same headers as
+        ``Response(content, headers=self.base_headers(...) | extra, media_type=...)``."""
+        plain, encoded = self._ratelimit_headers.get_encoded()
+        headers = {"request-id": request_id, "anthropic-organization-id": ORGANIZATION_ID, **plain}
+        raw = [(b"request-id", request_id.encode("latin-1")), *encoded]
+        if extra:
+            headers.update(extra)
+            raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+        response = Response(content, status_code=200, media_type=media_type)  # adds length and type
+        response.raw_headers[:0] = raw
+        return response, headers
+
     def error_response(self, err: ApiError, request_id: str, entry: JournalEntry | None = None) -> Response:
         headers = {"request-id": request_id} if err.edge else self.base_headers(request_id)
         headers.update(err.headers)
@@ -277,26 +310,41 @@ class MockClaudeApp:
         meta = protocol.check_headers(
             request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
         )
-        ex.raw = await self._read_body(request)
-        ex.body = body = protocol.parse_body(ex.raw)
-        if "thread" in body and ex.endpoint == "messages":  # message threads: the whole conversation
-            body, ex.turn = self.threads.begin(body, meta.betas)
-        try:
-            ex.valid = protocol.validate_messages(
-                body,
-                version=meta.version,
-                signer=self.signer,
-                strict_models=self.settings.strict_models,
-                endpoint=ex.endpoint,
-                betas=meta.betas,
-            )
-        except ApiError as err:
+        raw = ex.raw = await self._read_body(request)
+        # Validated bodies are remembered by digest (with what else decides the outcome: version,
+        # endpoint, beta flags); a thread's request depends on the thread's state, so it never is.
+        digest = self.admitted.digest(raw)
+        context = f"{meta.version}|{','.join(meta.betas)}"
+        threaded = b'"thread"' in raw
+        valid = None if threaded else self.admitted.get(digest, context, ex.endpoint)
+        if valid is not None:
+            ex.body = valid.body
+        else:
+            ex.body = body = protocol.parse_body(raw)
+            if "thread" in body and ex.endpoint == "messages":  # message threads: the whole conversation
+                body, ex.turn = self.threads.begin(body, meta.betas)
+            try:
+                valid = protocol.validate_messages(
+                    body,
+                    version=meta.version,
+                    signer=self.signer,
+                    strict_models=self.settings.strict_models,
+                    endpoint=ex.endpoint,
+                    betas=meta.betas,
+                )
+            except ApiError as err:
+                if ex.turn is None:
+                    raise
+                raise ex.turn.remap(err) from None
+            if ex.turn is not None and valid.model is not None:
+                self.threads.check_model(ex.turn, valid.model.id)
             if ex.turn is None:
-                raise
-            raise ex.turn.remap(err) from None
-        if ex.turn is not None and ex.valid.model is not None:
-            self.threads.check_model(ex.turn, ex.valid.model.id)
-        ex.stream = bool(getattr(ex.valid, "stream", False))
+                # the synthetic answer's digest: the same hash, unless there is a stream flag to leave out
+                valid.digest = request_digest(ex.body, raw) if b'"stream"' in raw else digest
+                if not threaded:
+                    self.admitted.put(digest, context, ex.endpoint, valid, len(raw))
+        ex.valid = valid
+        ex.stream = bool(valid.stream)
 
     async def messages(self, request: Request) -> Response:
         return await self._handle(request, "messages", self._answer_messages)
@@ -405,6 +453,29 @@ class MockClaudeApp:
     def render(self, ex: Exchange, answer: Answer) -> Response:
         """JSON or SSE, whichever the client asked for, from whichever form the answer has."""
         entry = ex.entry
+        if (
+            answer.body is not None
+            and answer.status == 200
+            and not answer.headers
+            and answer.raw is None
+            and answer.events is None
+            and ex.endpoint == "messages"
+            and (ex.fault is None or not ex.fault.wraps)
+            and answer.live is None
+        ):
+            # The synthetic answer, as it is nearly always: bytes straight from the message.
+            if entry is not None:
+                entry.source = entry.source or answer.source
+            if ex.stream:
+                raw, count = encode_message(answer.body)
+                response, headers = self._base_response(raw, ex.request_id, SSE_TYPE, {"cache-control": "no-cache"})
+                sent = f"sse: {count} events"
+            else:
+                response, headers = self._base_response(dumps(answer.body), ex.request_id, JSON_TYPE)
+                sent = "json"
+            if entry is not None:
+                entry.status, entry.sent, entry.response_headers = 200, sent, headers
+            return response
         headers = self.base_headers(ex.request_id)
         headers.update(answer.headers)
         if entry is not None:
@@ -447,9 +518,9 @@ class MockClaudeApp:
             chunks = self._encode_live(answer.live)
             label = "sse: live"
         else:
-            events = answer.events if answer.events is not None else events_from_message(answer.body)
             speed = self.settings.replay_speed
             offsets = answer.offsets if speed > 0 else None
+            events = answer.events if answer.events is not None else events_from_message(answer.body)
             if not wraps and offsets is None:
                 # The fast path: the whole stream as one body.
                 if entry is not None:

@@ -104,6 +104,10 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--log-level", default=None, help=f"log level: {', '.join(LOG_LEVELS)} (default warning)")
     p.add_argument("--access-log", action="store_true", default=None, help="log every request (slower)")
+    p.add_argument(
+        "--workers", default=None, metavar="N",
+        help="processes serving the port (default 1; POSIX); each has its own journal, faults and caches",
+    )
     parser: argparse.ArgumentParser = p
     return parser
 
@@ -165,6 +169,21 @@ def _server_options(args: argparse.Namespace) -> None:
     args.log_level = _log_level(args.log_level or env.get("MOCKCLAUDE_LOG_LEVEL", "warning"))
     if args.access_log is None:
         args.access_log = env.get("MOCKCLAUDE_ACCESS_LOG", "").strip().lower() in ("1", "true", "yes", "on")
+    args.workers = _workers(str(args.workers if args.workers is not None else env.get("MOCKCLAUDE_WORKERS", "1")))
+
+
+def _workers(raw: str) -> int:
+    from .workers import can_fork
+
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ConfigError(f"--workers {raw!r} is not a number") from None
+    if n < 1:
+        raise ConfigError(f"--workers must be at least 1, not {n}")
+    if n > 1 and not can_fork():
+        raise ConfigError("--workers above 1 needs fork(): Linux or macOS (use one worker here)")
+    return n
 
 
 def describe_serving(app: Any) -> str:
@@ -193,19 +212,17 @@ def describe_serving(app: Any) -> str:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import logging
-
-    import uvicorn
-
     from .app import MockClaudeApp
     from .config import unknown_env
-    from .server import bind_socket, uvicorn_config
+    from .server import bind_socket
 
     for name in unknown_env():
         print(f"mockclaude: warning: {name} is not a mockclaude variable (ignored); see mockclaude serve --help", file=sys.stderr)
     try:
         _server_options(args)
         settings = _settings_from_args(args)
+        if args.workers > 1 and settings.record_mode != "none":
+            raise ConfigError("recording needs one worker: the workers would write the same cassette")
         app = MockClaudeApp(settings)
     except MockClaudeError as err:
         print(f"mockclaude: {err}", file=sys.stderr)
@@ -224,6 +241,24 @@ def serve(args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host, settings)
     if warning:
         print(f"mockclaude: warning: {warning}", file=sys.stderr, flush=True)
+    if args.workers > 1:  # each worker serves the socket with its own copy of the app (workers.py)
+        from .workers import run_workers
+
+        try:
+            return run_workers(args.workers, lambda: _serve_socket(app, sock, args))
+        finally:
+            sock.close()
+    return _serve_socket(app, sock, args)
+
+
+def _serve_socket(app: Any, sock: Any, args: argparse.Namespace) -> int:
+    """Serve ``app`` on ``sock`` until SIGINT/SIGTERM; 0 once stopped cleanly."""
+    import logging
+
+    import uvicorn
+
+    from .server import uvicorn_config
+
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level, access_log=args.access_log))
     if args.access_log:  # on its own too: the access log is uvicorn's info level
         from .access_log import install

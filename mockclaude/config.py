@@ -227,7 +227,10 @@ ENV_ALIASES: dict[str, str] = {
     "MOCKCLAUDE_REDACT_HEADER": "redact_headers",
 }
 # Variables read elsewhere: by ``mockclaude serve`` (not Settings) and by other modules.
-OTHER_ENV: set[str] = {"MOCKCLAUDE_HOST", "MOCKCLAUDE_PORT", "MOCKCLAUDE_LOG_LEVEL", "MOCKCLAUDE_ACCESS_LOG"}
+OTHER_ENV: set[str] = {
+    "MOCKCLAUDE_HOST", "MOCKCLAUDE_PORT", "MOCKCLAUDE_LOG_LEVEL", "MOCKCLAUDE_ACCESS_LOG", "MOCKCLAUDE_WORKERS",
+    "MOCKCLAUDE_CACHE_DIR",  # where the compiled schema checker is kept (protocol/_fastcheck.py)
+}
 
 
 def env_name(option: str) -> str:

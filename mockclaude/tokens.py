@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["count_blocks", "count_request", "count_text", "count_tools"]
+__all__ = ["count_block", "count_blocks", "count_request", "count_text", "count_tools"]
 
 MESSAGE_OVERHEAD = 3
 BLOCK_OVERHEAD = 1
@@ -68,6 +68,9 @@ def _count_block(block: Any) -> int:
     return BLOCK_OVERHEAD + (_json_len(block) + 3) // 4
 
 
+count_block = _count_block  # one block of a message, as count_request counts it
+
+
 def count_blocks(blocks: Any) -> int:
     if isinstance(blocks, str):
         return count_text(blocks)
@@ -83,9 +86,20 @@ def count_tools(tools: list[dict[str, Any]]) -> int:
     return total
 
 
-def count_request(system_blocks: list[dict[str, Any]], messages: list[dict[str, Any]], tools: list[Any]) -> int:
-    """Input tokens of a request, from its normalised parts."""
+def count_request(
+    system_blocks: list[dict[str, Any]],
+    messages: list[dict[str, Any]],
+    tools: list[Any],
+    message_tokens: int | None = None,
+) -> int:
+    """Input tokens of a request, from its normalised parts.
+
+    ``message_tokens``: what the messages cost, when already counted (the validator's fast pass counts
+    them on its way through the turns, see ``ValidRequest.message_tokens``); the same figure as the
+    loop below."""
     total = count_blocks(system_blocks) + count_tools(tools)
+    if message_tokens is not None:
+        return max(1, total + message_tokens)
     for message in messages:
         total += MESSAGE_OVERHEAD
         content = message.get("content")

@@ -14,6 +14,7 @@ from mockclaude.sse import (
     StreamError,
     decode_all,
     encode_all,
+    encode_message,
     event,
     events_from_message,
     message_from_events,
@@ -151,3 +152,20 @@ def test_accumulator_message_delta_overwrites_usage() -> None:
         acc.add(ev)
     acc.add(event({"type": "message_delta", "delta": {}, "usage": {"output_tokens": 99}}))
     assert acc.message is not None and acc.message["usage"]["output_tokens"] == 99
+
+
+texts = st.text(alphabet=st.characters(codec="utf-8"), max_size=80) | st.sampled_from(
+    ["line\nbreak", "cr\r\nlf", "\u2028sep", 'quote "q" \\ back', "emoji 🦀", ""])
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts, texts, st.integers(0, 2**70), st.sampled_from(MESSAGES))
+def test_encode_message_is_the_events_encoded(text: str, thought: str, big: int, base: dict) -> None:
+    """The fast path (bytes straight from the message) writes what encoding the events writes."""
+    message = json.loads(json.dumps(base))
+    message["content"] = [{"type": "thinking", "thinking": thought, "signature": "s"},
+                          {"type": "text", "text": text},
+                          {"type": "tool_use", "id": "toolu_1", "name": "t", "input": {"q": text, "n": big}}]
+    events = events_from_message(message)
+    raw, count = encode_message(message)
+    assert raw == encode_all(events) and count == len(events)

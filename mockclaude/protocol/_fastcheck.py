@@ -13,9 +13,15 @@ tests.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
+import os
 import re
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from types import CodeType
 from typing import Any
 
 Check = Callable[[Any], bool]
@@ -503,13 +509,47 @@ def compile_source(schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "\n".join(src.lines) + "\n", src.ns
 
 
+def _cache_dir() -> Path:
+    """Where compiled checkers are kept between runs: ``$MOCKCLAUDE_CACHE_DIR``, else the user's
+    cache directory (``%LOCALAPPDATA%``, ``$XDG_CACHE_HOME`` or ``~/.cache``) + ``/mockclaude``."""
+    explicit = os.environ.get("MOCKCLAUDE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("LOCALAPPDATA") if sys.platform == "win32" else os.environ.get("XDG_CACHE_HOME")
+    return Path(base or Path.home() / ".cache") / "mockclaude"
+
+
+def _compiled(source: str) -> CodeType:
+    """``compile(source)``, kept on disk by the digest of the source and the interpreter: compiling the
+    ~5,000 generated lines is most of a cold start's first request, loading them ~1 ms. Any problem
+    with the cache (read-only, missing, corrupt) only means compiling again."""
+    key = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0{source}".encode()).hexdigest()[:32]
+    path = _cache_dir() / f"fastcheck-{key}.marshal"
+    try:
+        code = marshal.loads(path.read_bytes())
+        if isinstance(code, CodeType):
+            return code
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    code = compile(source, "<mockclaude fast schema check>", "exec")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(code))
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+    except OSError:
+        pass
+    return code
+
+
 def compile_schema(schema: dict[str, Any]) -> Check:
     """A function telling whether an instance is valid under ``schema`` (the subset described above).
 
-    The source is generated, compiled and executed in memory (never written to disk).
+    The source is generated and executed in memory; its compiled form is cached on disk (see
+    :func:`_compiled`).
     """
     source, ns = compile_source(schema)
-    exec(compile(source, "<mockclaude fast schema check>", "exec"), ns)  # noqa: S102 - our own source
+    exec(_compiled(source), ns)  # noqa: S102 - our own source
     for table in [k for k in ns if k.startswith("U") and k[1:].isdigit()]:
         ns[table] = {tag: ns[fn] for tag, fn in ns[table].items()}  # names -> the functions
     check: Check = ns["check"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ApiError, invalid
 from ..signatures import Signer, Verdict
+from ..tokens import BLOCK_OVERHEAD, MESSAGE_OVERHEAD, count_block
 from .models import DEFAULT_MAX_OUTPUT_TOKENS, ModelInfo, get_model, looks_like_model
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "check_before_schema",
     "check_model",
     "check_request",
+    "check_request_counted",
     "merge_turns",
 ]
 
@@ -215,15 +217,33 @@ def check_request(
     precise checks (:func:`_check_messages`) run from the start of the messages, to raise the first
     broken rule exactly as worded here.
     """
+    max_tokens, turns, _, _ = check_request_counted(
+        body, version=version, endpoint=endpoint, model_id=model_id, info=info, signer=signer
+    )
+    return max_tokens, turns
+
+
+def check_request_counted(
+    body: dict[str, Any],
+    *,
+    version: str,
+    endpoint: str,
+    model_id: str,
+    info: ModelInfo | None,
+    signer: Signer,
+) -> tuple[int | None, list[dict[str, Any]], int | None, int | None]:
+    """:func:`check_request`, plus what its fast pass counted on the way (None when the precise
+    checks ran instead): the cache breakpoints and the input tokens of the messages
+    (``tokens.count_request``'s figure for the merged turns, without system and tools)."""
     messages: list[dict[str, Any]] = body["messages"]
     if not messages:
         raise invalid("messages: at least one message is required")
     max_tokens = _max_tokens(body, model_id, info) if endpoint == "messages" else None
     thinking_on, breakpoints = _check_settings(body, max_tokens, info)
-    turns = _messages_fast(messages, breakpoints, thinking_on, info, signer)
-    if turns is None:
-        turns = _check_messages(messages, breakpoints, thinking_on, info, signer)
-    return max_tokens, turns
+    counted = _messages_fast_counted(messages, breakpoints, thinking_on, info, signer)
+    if counted is None:
+        return max_tokens, _check_messages(messages, breakpoints, thinking_on, info, signer), None, None
+    return max_tokens, counted[0], counted[1], counted[2]
 
 
 def _check_settings(body: dict[str, Any], max_tokens: int | None, info: ModelInfo | None) -> tuple[bool, int]:
@@ -368,11 +388,21 @@ def _nested_ok(block: dict[str, Any], kind: Any) -> int:
 def _messages_fast(
     messages: list[dict[str, Any]], breakpoints: int, thinking_on: bool, info: ModelInfo | None, signer: Signer
 ) -> list[dict[str, Any]] | None:
-    """The merged turns when every message rule holds, else None (then :func:`_check_messages`
-    finds and words the first broken rule). One pass over the messages and their blocks checks the
-    per-message rules, merges the turns and pairs tool_use / tool_result blocks (the same two rules
-    as :func:`_check_tool_pairing`); signatures and the thinking tool loop are checked after it, only
-    when such blocks were seen. Nothing is raised here except by the prefill check, the last rule."""
+    """The merged turns when every message rule holds, else None (see :func:`_messages_fast_counted`)."""
+    counted = _messages_fast_counted(messages, breakpoints, thinking_on, info, signer)
+    return None if counted is None else counted[0]
+
+
+def _messages_fast_counted(
+    messages: list[dict[str, Any]], breakpoints: int, thinking_on: bool, info: ModelInfo | None, signer: Signer
+) -> tuple[list[dict[str, Any]], int, int | None] | None:
+    """(merged turns, cache breakpoints, message tokens) when every message rule holds, else None
+    (then :func:`_check_messages` finds and words the first broken rule). One pass over the messages
+    and their blocks checks the per-message rules, merges the turns, pairs tool_use / tool_result
+    blocks (the same two rules as :func:`_check_tool_pairing`), counts the cache breakpoints and the
+    input tokens (as ``tokens.count_request`` counts the merged turns); signatures and the thinking
+    tool loop are checked after it, only when such blocks were seen. Nothing is raised here except by
+    the prefill check, the last rule."""
     last = len(messages) - 1
     turns: list[dict[str, Any]] = []
     turn_role: Any = None
@@ -384,6 +414,8 @@ def _messages_fast(
     cur_uses: list[Any] = []  # tool_use ids of the current turn
     answered: set[Any] = set()  # ids of the current turn's leading run of tool_result blocks
     run_open = True  # still in that leading run
+    tokens = 0  # input tokens of the blocks (the per-turn overhead is added at the end)
+    uncounted = False
     for i, message in enumerate(messages):
         role = message["role"]
         content = message["content"]
@@ -411,6 +443,7 @@ def _messages_fast(
             elif content.isspace():
                 return None
             run_open = False
+            tokens += BLOCK_OVERHEAD + (len(content) + 3) // 4
             if new_turn:
                 merged = [{"type": "text", "text": content}]
                 turns.append({"role": role, "content": merged})
@@ -428,7 +461,13 @@ def _messages_fast(
                     text = block.get("text", "")
                     if type(text) is not str or not text or text.isspace():
                         return None
-                elif kind == "tool_result":
+                    tokens += BLOCK_OVERHEAD + (len(text) + 3) // 4
+                    continue
+                try:
+                    tokens += count_block(block)
+                except RecursionError:  # a valid input too deep to measure: not counted here
+                    uncounted = True
+                if kind == "tool_result":
                     tools_seen = True
                     result_id = block["tool_use_id"]
                     if role == "user" and (not prev_uses or result_id not in prev_uses):
@@ -487,7 +526,7 @@ def _messages_fast(
     final = _final_dialogue_turn(turns)
     if final is not None and turns[final]["role"] == "assistant":
         _check_prefill(turns[final], info)
-    return turns
+    return turns, breakpoints, None if uncounted else tokens + MESSAGE_OVERHEAD * len(turns)
 
 
 def _signatures_ok(turns: list[dict[str, Any]], signer: Signer) -> bool:

@@ -17,16 +17,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
-
-import jsonschema  # type: ignore[import-untyped]
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, invalid
 from . import _fastcheck
 from ._sdk_defs import DEFS, ROOTS
 
-__all__ = ["ENDPOINTS", "build_schema", "get_validator", "shape_error"]
+if TYPE_CHECKING:  # jsonschema is imported when a body is invalid: a valid one never needs it
+    from jsonschema import ValidationError  # type: ignore[import-untyped]
+
+__all__ = ["ENDPOINTS", "build_schema", "get_validator", "shape_error", "shape_ok"]
 
 ENDPOINTS = ("messages", "count_tokens")
 
@@ -160,6 +160,8 @@ def build_schema(version: str, endpoint: str = "messages") -> dict[str, Any]:
 def _x_discriminator(
     validator: Any, spec: dict[str, Any], instance: Any, schema: dict[str, Any]
 ) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if not isinstance(instance, dict):
         return  # the sibling "type": "object" reports it
     prop = spec["property"]
@@ -194,20 +196,38 @@ def _short_json(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_Validator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator, {"x-discriminator": _x_discriminator}
-)
+@functools.cache
+def _validator_class() -> Any:
+    import jsonschema
+
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-discriminator": _x_discriminator})
+
+
+def __getattr__(name: str) -> Any:
+    # ``_Validator``, the jsonschema class with x-discriminator, made on first use (imports jsonschema)
+    if name == "_Validator":
+        return _validator_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
 def get_validator(version: str, endpoint: str = "messages") -> Any:
     """The compiled jsonschema validator (built once per version and endpoint)."""
-    return _Validator(build_schema(version, endpoint))
+    return _validator_class()(build_schema(version, endpoint))
 
 
 @functools.cache
 def _fast(version: str, endpoint: str) -> Any:
     return _fastcheck.compile_schema(build_schema(version, endpoint))
+
+
+def shape_ok(body: Any, version: str, endpoint: str = "messages") -> bool:
+    """True when ``body`` has the right shape (the fast checker alone; False when it cannot tell,
+    e.g. nesting too deep for it: :func:`shape_error` then words the answer)."""
+    try:
+        return bool(_fast(version, endpoint)(body))
+    except RecursionError:
+        return False
 
 
 def shape_error(body: Any, version: str, endpoint: str = "messages") -> ApiError | None:

@@ -11,7 +11,7 @@ from ..signatures import Signer
 from . import rules
 from .betas import split_beta_fields
 from .models import ModelInfo
-from .schema import ENDPOINTS, shape_error
+from .schema import ENDPOINTS, shape_error, shape_ok
 from .versions import KNOWN_VERSIONS
 
 __all__ = ["ValidRequest", "validate_messages"]
@@ -39,6 +39,14 @@ class ValidRequest:
     stream: bool
     stop_sequences: list[str]
     endpoint: str = "messages"
+    # Counted by the validator's fast pass on its way through the messages (None: not counted, when
+    # the precise checks ran): the input tokens of ``messages`` as ``tokens.count_request`` counts
+    # them, and the cache breakpoints of the whole request (tools, system, blocks, nested blocks).
+    message_tokens: int | None = None
+    cache_breakpoints: int | None = None
+    # The digest the synthetic answer is made from (``synthetic.request_digest``), when the server
+    # already has it (None: computed from the body when needed).
+    digest: bytes | None = None
     # The structured-output format the answer must follow: ``output_config.format`` or, under the
     # structured-outputs beta, ``output_format`` (both ``{"type": "json_schema", "schema": …}``).
     output_format: dict[str, Any] | None = None
@@ -83,13 +91,17 @@ def validate_messages(
     sent = body
     body, admitted = split_beta_fields(body, betas, version=version, endpoint=endpoint)
     try:
-        rules.check_before_schema(body, version, endpoint)
-        error = shape_error(body, version, endpoint)
-        if error is not None:
-            raise error
+        # A body of the right shape cannot break the rules checked before the schema (its roles and
+        # fields are what the schema allows), so those run only when the shape check fails, in the
+        # API's order: the before-schema rules, then the shape error.
+        if not shape_ok(body, version, endpoint):
+            rules.check_before_schema(body, version, endpoint)
+            error = shape_error(body, version, endpoint)
+            if error is not None:
+                raise error
         model_id: str = body["model"]
         info = rules.check_model(model_id, strict=strict_models)
-        max_tokens, turns = rules.check_request(
+        max_tokens, turns, breakpoints, message_tokens = rules.check_request_counted(
             body, version=version, endpoint=endpoint, model_id=model_id, info=info, signer=signer
         )
     except RecursionError:
@@ -116,4 +128,6 @@ def validate_messages(
         stop_sequences=list(body.get("stop_sequences") or []),
         endpoint=endpoint,
         output_format=output_format or admitted.get("output_format"),
+        message_tokens=message_tokens,
+        cache_breakpoints=breakpoints,
     )

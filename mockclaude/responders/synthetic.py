@@ -285,8 +285,10 @@ def usage_for(req: Any, out_tokens: int, cache: PromptCache) -> dict[str, Any]:
     cache's accounting (reads and writes at the request's ``cache_control`` breakpoints)."""
     tools = req.tools or []
     messages = req.messages
-    total_in = count_request(req.system_blocks, messages, tools)
-    if _has_cache_control(tools, req.system_blocks, messages):
+    # The validator's fast pass has counted the messages and the breakpoints already (None: not).
+    total_in = count_request(req.system_blocks, messages, tools, getattr(req, "message_tokens", None))
+    breakpoints = getattr(req, "cache_breakpoints", None)
+    if breakpoints > 0 if breakpoints is not None else _has_cache_control(tools, req.system_blocks, messages):
         read, created, by_ttl = cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
     else:
         read, created, by_ttl = 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
@@ -310,7 +312,7 @@ class SyntheticResponder:
 
     def message(self, req: Any, raw: bytes | None = None) -> dict[str, Any]:
         """The answer to ``req`` (a :class:`mockclaude.protocol.ValidRequest`; ``raw``: its bytes)."""
-        digest = request_digest(req.body, raw)
+        digest = getattr(req, "digest", None) or request_digest(req.body, raw)
         messages: list[dict[str, Any]] = req.messages
         last = messages[-1] if messages else {"role": "user", "content": []}
         # A final assistant turn is a prefill: the answer continues it.

@@ -7,6 +7,9 @@
   returns the same turns, or raises the same error, as the precise checks alone, on
   conversations mutated at the message level (roles, ids, empty/whitespace text, cache_control,
   order, system turns).
+* Counts: what the fast pass counts on its way (input tokens of the messages, cache breakpoints)
+  gives the same synthetic answer, usage included, as counting afterwards; a body the shape check
+  accepts never breaks a before-schema rule (which therefore runs only when the shape fails).
 """
 
 from __future__ import annotations
@@ -385,3 +388,90 @@ def test_valid_corpus_takes_the_fast_pass() -> None:
         thinking_on, breakpoints = rules._check_settings(body, body["max_tokens"], info)
         turns = rules._messages_fast(body["messages"], breakpoints, thinking_on, info, SIGNER)
         assert turns is not None and turns == rules.merge_turns(body["messages"])[0]
+
+
+# --------------------------------------------------------------------------- counts of the fast pass
+
+
+def _answers(body: dict[str, Any], version: str, endpoint: str) -> None:
+    """The answer from the fast pass's counts is the answer from counting afterwards."""
+    from mockclaude.protocol import validate_messages
+    from mockclaude.responders.synthetic import PromptCache, SyntheticResponder
+    from mockclaude.tokens import count_request
+
+    try:
+        valid = validate_messages(body, version=version, signer=SIGNER, endpoint=endpoint)
+    except ApiError:
+        return
+    if valid.message_tokens is not None:
+        counted = count_request(valid.system_blocks, valid.messages, valid.tools, valid.message_tokens)
+        assert counted == count_request(valid.system_blocks, valid.messages, valid.tools)
+    if valid.cache_breakpoints is not None:
+        assert valid.cache_breakpoints == _breakpoints(body)
+    uncounted = copy.copy(valid)
+    uncounted.message_tokens = uncounted.cache_breakpoints = None
+    for _ in range(2):  # the second time, the prompt cache has the prefixes
+        a, b = (SyntheticResponder(SIGNER, cache) for cache in (PromptCache(), PromptCache()))
+        assert a.message(valid) == b.message(uncounted)
+
+
+def _breakpoints(body: dict[str, Any]) -> int:
+    """Every truthy cache_control of a request: top level, tools, system, blocks and nested blocks."""
+    found = 1 if body.get("cache_control") else 0
+    found += sum(1 for t in body.get("tools") or [] if t.get("cache_control"))
+    system = body.get("system")
+    found += sum(1 for b in system if b.get("cache_control")) if isinstance(system, list) else 0
+    for m in body["messages"]:
+        for b in m["content"] if isinstance(m["content"], list) else []:
+            found += 1 if b.get("cache_control") else 0
+            source = b.get("source")
+            inner = b.get("content") if b.get("type") in ("tool_result", "search_result") else (
+                source.get("content") if b.get("type") == "document" and isinstance(source, dict)
+                and source.get("type") == "content" else None)
+            found += sum(1 for i in inner if i.get("cache_control")) if isinstance(inner, list) else 0
+    return found
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rule_mutated(), st.sampled_from(ENDPOINTS))
+def test_fast_counts_answer_like_counting_afterwards(case: tuple[dict[str, Any], str], endpoint: str) -> None:
+    body, version = case
+    if endpoint == "count_tokens":
+        body = {k: v for k, v in body.items() if k not in ("max_tokens", "stop_sequences", "metadata", "service_tier")}
+    _answers(body, version, endpoint)
+
+
+def test_valid_corpus_is_counted_by_the_fast_pass() -> None:
+    from .helpers import ok
+
+    for body, version in [*((b, "2023-06-01") for b in CORPUS), *((b, "2026-10-21") for b in CORPUS_2026)]:
+        valid = ok(body, version)
+        assert valid.message_tokens is not None and valid.cache_breakpoints is not None
+        _answers(body, version, "messages")
+
+
+@SHAPE
+@given(shape_mutated(CORPUS + CORPUS_2026), st.sampled_from(VERSIONS), st.sampled_from(ENDPOINTS))
+def test_a_right_shape_never_breaks_a_before_schema_rule(body: Any, version: str, endpoint: str) -> None:
+    from mockclaude.protocol.schema import shape_ok
+
+    if shape_ok(body, version, endpoint):
+        rules.check_before_schema(body, version, endpoint)  # raises nothing
+
+
+def test_compiled_checker_cache_is_used_and_survives_damage(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("MOCKCLAUDE_CACHE_DIR", str(tmp_path / "cache"))
+    schema = build_schema("2023-06-01", "count_tokens")
+    fresh = _fastcheck.compile_schema(schema)
+    [cached] = (tmp_path / "cache").iterdir()
+    again = _fastcheck.compile_schema(schema)  # from the cache
+    cached.write_bytes(b"not marshal data")  # damaged: compiled again, and the cache rewritten
+    repaired = _fastcheck.compile_schema(schema)
+    assert cached.read_bytes() != b"not marshal data"
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("MOCKCLAUDE_CACHE_DIR", str(tmp_path / "file" / "sub"))  # cannot be created
+    uncached = _fastcheck.compile_schema(schema)
+    for body in [{"model": MODEL, "messages": [{"role": "user", "content": "x"}]}, {"model": MODEL}, *CORPUS]:
+        body = {k: v for k, v in body.items() if k not in ("max_tokens", "stop_sequences", "metadata", "service_tier")}
+        answers = {f(body) for f in (fresh, again, repaired, uncached)}
+        assert answers == {get_validator("2023-06-01", "count_tokens").is_valid(body)}
