@@ -160,6 +160,8 @@ def split_beta_fields(
     """
     flags = set(betas)
     admitted: dict[str, Any] = {}
+    if not flags:  # every beta field and beta tool needs a flag: nothing to admit (the common case)
+        return body, admitted
     nested: dict[str, list[str]] = {}  # parent -> admitted members (``output_config.task_budget``)
     for field in BETA_FIELDS:
         if endpoint not in field.endpoints or version not in field.versions or not flags.intersection(field.flags):
