@@ -237,9 +237,14 @@ def committed() -> dict[str, Any]:
     for node in ast.parse(_OUT.read_text()).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             namespace[node.targets[0].id] = ast.literal_eval(node.value)
-    keys = ("SDK_VERSION", "ROOTS", "SDK_BETAS", "SDK_MODELS", "SDK_BETA_FIELDS", "DEFS", "BETA_FIELD_NODES",
-            "BETA_DEFS")
-    return {key: namespace.get(key, [] if key.startswith("SDK_") and key != "SDK_VERSION" else {}) for key in keys}
+    return {key: namespace.get(key, empty) for key, empty in _EMPTY.items()}
+
+
+# Every name _sdk_defs.py holds, with what an older file that lacks it compares as.
+_EMPTY: dict[str, Any] = {
+    "SDK_VERSION": "", "ROOTS": {}, "SDK_BETAS": [], "SDK_MODELS": [], "SDK_BETA_FIELDS": [], "DEFS": {},
+    "BETA_FIELD_NODES": {}, "BETA_DEFS": {},
+}
 
 
 def _set_delta(label: str, old: Any, new: Any) -> list[str]:
