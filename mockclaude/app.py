@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
@@ -66,10 +67,17 @@ def dumps(obj: Any) -> bytes:
 
 @dataclass(slots=True)
 class Exchange:
-    """One request on its way through the pipeline, and what was decided about it."""
+    """One request on its way through the pipeline, and what was decided about it.
+
+    ``headers`` are the request's headers, names lower-case: a plain dict when no name repeats (the
+    hot path reads the ASGI list once), Starlette's ``Headers`` otherwise. :attr:`request` (Starlette's
+    Request) is made only when something asks for it.
+    """
 
     request_id: str
-    request: Request
+    scope: Any
+    receive: Any
+    headers: Any  # Mapping[str, str]
     raw: bytes = b""
     body: Any = None
     valid: Any = None  # protocol.ValidRequest once validated
@@ -79,6 +87,45 @@ class Exchange:
     fault: Any = None  # the injection chosen for this request, if any
     turn: Any = None  # threads.ThreadTurn of a request with a ``thread`` field
     refusal: ApiError | None = None  # what the double said no with, when a recording forwards it anyway
+    plain: bool = False  # ``headers`` is a plain dict (no repeated names)
+    body_read: bool = False
+    _request: Request | None = None
+
+    @property
+    def request(self) -> Request:
+        """The request as Starlette's Request (its body, once read, is ``raw``)."""
+        request = self._request
+        if request is None:
+            request = self._request = Request(self.scope, self.receive)
+            if self.body_read:
+                request._body = self.raw
+        return request
+
+
+def request_headers(scope: Any) -> tuple[Any, bool]:
+    """The headers of an ASGI request as a plain dict (True), or as Starlette's ``Headers`` when a
+    name repeats (False: a dict would keep one value where ``Headers`` keeps all and answers the
+    first)."""
+    raw = scope["headers"]
+    plain = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
+    if len(plain) == len(raw):
+        return plain, True
+    return Headers(scope=scope), False
+
+
+class _Ready(Response):
+    """A response whose ASGI header list and body are made already: what Starlette's ``Response``
+    would send, without building it again per response (the hot path's answers)."""
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]], status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.raw_headers = raw_headers
+        self.background = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 class _RateLimitHeaders:
@@ -119,6 +166,8 @@ class MockClaudeApp:
         settings = settings or Settings()
         self.journal = Journal(settings.journal_size)
         self._ratelimit_headers = _RateLimitHeaders()
+        # stream? -> (the rate-limit list they were made from, journal dict, ASGI list, content type)
+        self._heads: dict[bool, tuple[Any, dict[str, str], list[tuple[bytes, bytes]], tuple[bytes, bytes]]] = {}
         self.on_unmatched: list[Callable[[Any], None]] = []  # hooks for the pytest plugin
         # A per-case scripted answer (the conformance harness sets it): requests to
         # CASE_PREFIX<token>/v1/messages go through the same pipeline (headers, validation, journal),
@@ -206,9 +255,9 @@ class MockClaudeApp:
                     path == "/v1/messages"
                     or (self.case_hook is not None and path.startswith(CASE_PREFIX) and path.endswith("/v1/messages"))
                 ):
-                    # The hot path skips routing and Starlette's middleware: _handle answers every
-                    # error itself, as the API would.
-                    response = await self.messages(Request(scope, receive))
+                    # The hot path skips routing, Starlette's middleware and its Request: _handle
+                    # answers every error itself, as the API would.
+                    response = await self._handle(scope, receive, None, "messages", self._answer_messages)
                     await response(scope, receive, send)
                     return
                 if scope["path"].startswith("/_mockclaude/"):
@@ -260,21 +309,26 @@ class MockClaudeApp:
         headers.update(self._ratelimit_headers.get())
         return headers
 
-    def _base_response(
-        self, content: bytes, request_id: str, media_type: str, extra: dict[str, str] | None = None
-    ) -> tuple[Response, dict[str, str]]:
-        """A 200 with the base headers (plus ``extra``), encoded once a second rather than per
-        response; and the headers as a dict, for the journal. Same headers as
-        ``Response(content, headers=self.base_headers(...) | extra, media_type=...)``."""
+    def _base_response(self, content: bytes, request_id: str, stream: bool) -> tuple[Response, dict[str, str]]:
+        """A 200 of JSON (or of SSE, with ``cache-control: no-cache``) with the base headers, and the
+        headers as a dict, for the journal: the headers encoded once a second rather than per
+        response. Same headers as ``Response(content, headers=self.base_headers(...) | extra, media_type=...)``."""
         plain, encoded = self._ratelimit_headers.get_encoded()
-        headers = {"request-id": request_id, "anthropic-organization-id": ORGANIZATION_ID, **plain}
-        raw = [(b"request-id", request_id.encode("latin-1")), *encoded]
-        if extra:
-            headers.update(extra)
-            raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
-        response = Response(content, status_code=200, media_type=media_type)  # adds length and type
-        response.raw_headers[:0] = raw
-        return response, headers
+        heads = self._heads.get(stream)
+        if heads is None or heads[0] is not encoded:  # a new second: new rate-limit headers
+            journaled = {"anthropic-organization-id": ORGANIZATION_ID, **plain}
+            tail = list(encoded)
+            if stream:
+                journaled["cache-control"] = "no-cache"
+                tail.append((b"cache-control", b"no-cache"))
+            ctype = (b"content-type", (SSE_TYPE if stream else JSON_TYPE).encode("latin-1"))
+            heads = self._heads[stream] = (encoded, journaled, tail, ctype)
+        _, journaled, tail, ctype = heads
+        headers = {"request-id": request_id}
+        headers.update(journaled)
+        # (Starlette's Response writes content-length then content-type after the given headers)
+        raw = [(b"request-id", request_id.encode("latin-1")), *tail, (b"content-length", b"%d" % len(content)), ctype]
+        return _Ready(content, raw), headers
 
     def error_response(self, err: ApiError, request_id: str, entry: JournalEntry | None = None) -> Response:
         headers = {"request-id": request_id} if err.edge else self.base_headers(request_id)
@@ -289,28 +343,41 @@ class MockClaudeApp:
 
     # --- the pipeline -------------------------------------------------------------------------
 
-    async def _read_body(self, request: Request, limit: int | None = None) -> bytes:
-        """The request body, or the edge's 413 past ``limit`` (default: ``max_body_bytes``, 32 MB)."""
+    async def _read_body(self, receive: Any, headers: Any, limit: int | None = None) -> bytes:
+        """The request body, straight from ASGI ``receive`` (ClientDisconnect if the client hangs up
+        first), or the edge's 413 past ``limit`` (default: ``max_body_bytes``, 32 MB)."""
         limit = self.settings.max_body_bytes if limit is None else limit
-        declared = request.headers.get("content-length")
+        declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise ApiError(413, "Request exceeds the maximum size", edge=True)
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):  # all in one
+            body: bytes = message.get("body", b"")
+            if len(body) > limit:
+                raise ApiError(413, "Request exceeds the maximum size", edge=True)
+            return body
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise ApiError(413, "Request exceeds the maximum size", edge=True)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        while True:
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(413, "Request exceeds the maximum size", edge=True)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+            elif message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            message = await receive()
 
     async def _admit(self, ex: Exchange) -> None:
         """Headers, body and validation, filled into ``ex`` (which keeps the body read so far), or ApiError."""
-        request = ex.request
-        meta = protocol.check_headers(
-            request.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas
-        )
-        raw = ex.raw = await self._read_body(request)
+        meta = protocol.check_headers(ex.headers, api_key=self.settings.api_key, strict_betas=self.settings.strict_betas)
+        raw = ex.raw = await self._read_body(ex.receive, ex.headers)
+        ex.body_read = True
+        if ex._request is not None:
+            ex._request._body = raw
         # Validated bodies are remembered by digest (with what else decides the outcome: version,
         # endpoint, beta flags); a thread's request depends on the thread's state, so it never is.
         digest = self.admitted.digest(raw)
@@ -347,25 +414,30 @@ class MockClaudeApp:
         ex.stream = bool(valid.stream)
 
     async def messages(self, request: Request) -> Response:
-        return await self._handle(request, "messages", self._answer_messages)
+        return await self._handle(request.scope, request.receive, request, "messages", self._answer_messages)
 
     async def count_tokens(self, request: Request) -> Response:
-        return await self._handle(request, "count_tokens", self._answer_count_tokens)
+        return await self._handle(request.scope, request.receive, request, "count_tokens", self._answer_count_tokens)
 
     async def _handle(
-        self, request: Request, endpoint: str, produce: Callable[[Exchange], Awaitable[Response]]
+        self,
+        scope: Any,
+        receive: Any,
+        request: Request | None,
+        endpoint: str,
+        produce: Callable[[Exchange], Awaitable[Response]],
     ) -> Response:
         request_id = new_request_id()
         entry: JournalEntry | None = None
-        ex = Exchange(request_id, request, endpoint=endpoint)
+        headers, plain = request_headers(scope)
+        ex = Exchange(request_id, scope, receive, headers, endpoint=endpoint, plain=plain, _request=request)
+        method, path = scope["method"], scope["path"]
         try:
             try:
                 await self._admit(ex)
             except ApiError as err:
                 # The parsed body (if it parsed) is journaled too: a test shows what was rejected.
-                entry = ex.entry = self.journal.start(
-                    request_id, request.method, request.scope["path"], request.headers, ex.raw
-                )
+                entry = ex.entry = self.journal.start(request_id, method, path, headers, ex.raw, plain=plain)
                 if isinstance(ex.body, dict) and self.responders:
                     # A recording forwards it anyway (the real API judges), a replay answers what was
                     # recorded for it; None: no responder takes refused requests here.
@@ -373,9 +445,9 @@ class MockClaudeApp:
                     if judged is not None:
                         return judged
                 entry.source = "error"
-                log.warning("mockclaude: rejected %s %s (%s): %d %s: %s", request.method, request.scope["path"], request_id, err.status, err.type, err.message)
+                log.warning("mockclaude: rejected %s %s (%s): %d %s: %s", method, path, request_id, err.status, err.type, err.message)
                 return self.error_response(err, request_id, entry)
-            entry = ex.entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, ex.raw)
+            entry = ex.entry = self.journal.start(request_id, method, path, headers, ex.raw, plain=plain)
             if ex.valid is not None and ex.valid.model is None:
                 self._flag_unknown_model(ex)
             ex.fault = self.faults.select(ex)
@@ -392,7 +464,7 @@ class MockClaudeApp:
         except ClientDisconnect:
             # The client hung up before its body arrived: nobody to answer, nothing of ours failed.
             if entry is None:
-                entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, None)
+                entry = self.journal.start(request_id, method, path, headers, None, plain=plain)
             entry.notes.append("client disconnected before the request body was complete")
             entry.sent = "nothing (client gone)"
             return Response(b"", status_code=499)
@@ -424,10 +496,10 @@ class MockClaudeApp:
         )
         if ex.entry is not None:
             ex.entry.notes.append(note)
-        log.warning("mockclaude: %s %s (%s): %s", ex.request.method, ex.request.scope["path"], ex.request_id, note)
+        log.warning("mockclaude: %s %s (%s): %s", ex.scope["method"], ex.scope["path"], ex.request_id, note)
 
     async def _answer_messages(self, ex: Exchange) -> Response:
-        if self.case_hook is not None and ex.request.scope["path"].startswith(CASE_PREFIX):
+        if self.case_hook is not None and ex.scope["path"].startswith(CASE_PREFIX):
             scripted = await self.case_hook(ex)
             if scripted is not None:
                 return scripted
@@ -468,10 +540,10 @@ class MockClaudeApp:
                 entry.source = entry.source or answer.source
             if ex.stream:
                 raw, count = encode_message(answer.body)
-                response, headers = self._base_response(raw, ex.request_id, SSE_TYPE, {"cache-control": "no-cache"})
+                response, headers = self._base_response(raw, ex.request_id, True)
                 sent = f"sse: {count} events"
             else:
-                response, headers = self._base_response(dumps(answer.body), ex.request_id, JSON_TYPE)
+                response, headers = self._base_response(dumps(answer.body), ex.request_id, False)
                 sent = "json"
             if entry is not None:
                 entry.status, entry.sent, entry.response_headers = 200, sent, headers
@@ -576,7 +648,7 @@ class MockClaudeApp:
                 require_json=body_limit is not None,
             )
             if body_limit is not None:
-                raw = await self._read_body(request, body_limit)
+                raw = await self._read_body(request.receive, request.headers, body_limit)
             status, extra, content = produce(meta, raw)
         except ApiError as err:
             entry = self.journal.start(request_id, request.method, request.scope["path"], request.headers, raw or None)

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from .redact import DEFAULT_REDACT, redact_headers
+from .redact import DEFAULT_REDACT, redact_headers, redact_plain
 
 __all__ = ["Journal", "JournalEntry"]
 
@@ -104,20 +104,17 @@ class Journal:
         self.max_bytes = max_bytes
         self.redact = redact
 
-    def start(self, request_id: str, method: str, path: str, headers: Any, raw_body: bytes | None) -> JournalEntry:
-        with self._lock:
+    def start(
+        self, request_id: str, method: str, path: str, headers: Any, raw_body: bytes | None, *, plain: bool = False
+    ) -> JournalEntry:
+        """A new entry for a request that arrived now, its secret headers redacted. ``plain``:
+        ``headers`` is a dict with lower-case names (any mapping or list of pairs otherwise)."""
+        kept = redact_plain(headers, self.redact) if plain else redact_headers(headers, self.redact)
+        # (sum of lengths by map: the size is in C, not a generator per header)
+        size = len(raw_body or b"") + sum(map(len, kept)) + sum(map(len, kept.values()))
+        with self._lock:  # (the clocks read under the lock: in seq order, whatever the threads)
             self._seq += 1
-            entry = JournalEntry(
-                seq=self._seq,
-                request_id=request_id,
-                method=method,
-                path=path,
-                headers=redact_headers(headers, self.redact),
-                raw_body=raw_body,
-                arrived=time.time(),
-                monotonic=time.monotonic(),
-            )
-            entry.size = len(raw_body or b"") + sum(len(k) + len(v) for k, v in entry.headers.items())
+            entry = JournalEntry(self._seq, request_id, method, path, kept, raw_body, time.time(), time.monotonic(), size=size)
             entries = self._entries
             entries.append(entry)
             self._bytes += entry.size

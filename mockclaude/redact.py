@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-__all__ = ["DEFAULT_REDACT", "REDACTED", "redact_headers"]
+__all__ = ["DEFAULT_REDACT", "REDACTED", "redact_headers", "redact_plain"]
 
 REDACTED = "[REDACTED]"
 
@@ -63,4 +63,18 @@ def redact_headers(
         low = name.lower()
         secret = low in exact or (bool(prefixes) and low.startswith(prefixes))
         out[low] = REDACTED if secret else value
+    return out
+
+
+def redact_plain(headers: dict[str, str], names: Iterable[str] = DEFAULT_REDACT) -> dict[str, str]:
+    """:func:`redact_headers` of a dict whose names are lower-case already (an ASGI request's): a copy
+    with the secret values replaced, made without a pass over every header in Python."""
+    exact, prefixes = _matcher(names)
+    out = headers.copy()
+    for name in exact.intersection(out):
+        out[name] = REDACTED
+    if prefixes:
+        for name in out:
+            if name.startswith(prefixes):
+                out[name] = REDACTED
     return out
