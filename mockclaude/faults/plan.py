@@ -235,7 +235,8 @@ class FaultPlan:
     def select(self, ex: Any) -> Injection | None:
         """The injection for this request, or None (the common case, and cheap)."""
         queued = self._queued
-        header = ex.request.headers.get(FAULT_HEADER)
+        headers = getattr(ex, "headers", None)  # the app's Exchange has them read already
+        header = (headers if headers is not None else ex.request.headers).get(FAULT_HEADER)
         if not queued and header is None and self.limiter is None:
             return None
         decision = None

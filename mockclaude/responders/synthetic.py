@@ -412,12 +412,24 @@ class SyntheticResponder:
     def _filler(digest: bytes, n: int) -> str:
         """``n`` distinct sentences, chosen and ordered by the request's digest."""
         start, step = digest[1] % len(_SENTENCES), 1 + digest[2] % (len(_SENTENCES) - 1)
-        picked: list[str] = []
-        i = start
-        while len(picked) < min(n, len(_SENTENCES)):
-            if _SENTENCES[i] not in picked:
-                picked.append(_SENTENCES[i])
-            i = (i + step) % len(_SENTENCES)
-            if i == start:
-                step, i = 1, (i + 1) % len(_SENTENCES)
-        return " ".join(picked)
+        key = (start, step, min(n, len(_SENTENCES)))  # a few hundred keys at most
+        text = _FILLERS.get(key)
+        if text is None:
+            text = _FILLERS[key] = _pick_sentences(*key)
+        return text
+
+
+# (start, step, n) -> the filler text: each combination worked out once
+_FILLERS: dict[tuple[int, int, int], str] = {}
+
+
+def _pick_sentences(start: int, step: int, n: int) -> str:
+    picked: list[str] = []
+    i = start
+    while len(picked) < min(n, len(_SENTENCES)):
+        if _SENTENCES[i] not in picked:
+            picked.append(_SENTENCES[i])
+        i = (i + step) % len(_SENTENCES)
+        if i == start:
+            step, i = 1, (i + 1) % len(_SENTENCES)
+    return " ".join(picked)
