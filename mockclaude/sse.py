@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -159,19 +159,21 @@ def decode_all(raw: bytes) -> list[Event]:
 
 # --- message -> events ---------------------------------------------------------------------------
 
-def _pieces(text: str, size: int) -> Iterator[str]:
+def _pieces(text: str, size: int) -> list[str]:
     """Split text into deltas of about ``size`` characters, breaking after spaces where possible."""
-    if not text:
-        return
+    out: list[str] = []
     i, n = 0, len(text)
     while i < n:
-        j = min(n, i + size)
+        j = i + size
         if j < n:
             sp = text.rfind(" ", i + 1, j)
             if sp > i:
                 j = sp + 1
-        yield text[i:j]
+        else:
+            j = n
+        out.append(text[i:j])
         i = j
+    return out
 
 
 def events_from_message(message: dict[str, Any], *, chunk: int = 24, pings: bool = True) -> list[Event]:
@@ -193,15 +195,82 @@ def _encoded(payload: dict[str, Any]) -> bytes:
 def encode_message(message: dict[str, Any], *, chunk: int = 24, pings: bool = True) -> tuple[bytes, int]:
     """``encode_all(events_from_message(message))`` and the number of events, built straight as bytes
     (the fast path of a streamed answer that nothing needs to see event by event)."""
+    try:
+        fast = _encode_plain(message, chunk, pings)
+    except TypeError:  # what orjson will not write: event by event, as the standard library writes it
+        fast = None
+    if fast is not None:
+        return fast
     parts = _stream(message, chunk, pings, _encoded)
     return b"".join(parts), len(parts)
 
 
-def _stream(message: dict[str, Any], chunk: int, pings: bool, event: Callable[[dict[str, Any]], _T]) -> list[_T]:
-    """The events of ``message``'s stream, each made by ``event`` from its payload."""
+_PING = b'event: ping\ndata: {"type":"ping"}\n\n'
+_STOP = b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+_BLOCK_START = b'event: content_block_start\ndata: {"type":"content_block_start","index":'
+_BLOCK_DELTA = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+_BLOCK_STOP = b'event: content_block_stop\ndata: {"type":"content_block_stop","index":'
+_END = b"}}\n\n"
+
+
+def _deltas(index: bytes, kind: bytes, pieces: list[str]) -> bytes:
+    """The ``content_block_delta`` events of ``pieces`` (``kind``: the delta's type and field),
+    one join: each piece's JSON between the same two templates."""
+    head = _BLOCK_DELTA + index + b',"delta":{"type":' + kind + b":"
+    return head + (_END + head).join(map(orjson.dumps, pieces)) + _END
+
+
+def _encode_plain(message: dict[str, Any], chunk: int, pings: bool) -> tuple[bytes, int] | None:
+    """:func:`encode_message` for the blocks answers are made of (text without citations, thinking,
+    tool use) from templates, the same bytes as :func:`_stream`'s; None for any other block."""
+    parts = [_encoded({"type": "message_start", "message": _start_message(message)})]
+    count = 1
+    for i, block in enumerate(message.get("content") or []):
+        btype = block.get("type")
+        index = b"%d" % i
+        if btype == "text" and len(block) == 2 and "text" in block and next(iter(block)) == "type":
+            parts.append(_BLOCK_START + index + b',"content_block":{"type":"text","text":""}}\n\n')
+            count += 1
+            if pings and i == 0:
+                parts.append(_PING)
+                count += 1
+            pieces = _pieces(block["text"], chunk)
+        elif btype == "thinking":
+            parts.append(_BLOCK_START + index + b',"content_block":{"type":"thinking","thinking":"","signature":""}}\n\n')
+            pieces = _pieces(block.get("thinking", ""), chunk * 2)
+            if pieces:
+                parts.append(_deltas(index, b'"thinking_delta","thinking"', pieces))
+            signature = orjson.dumps(block.get("signature", ""))
+            parts.append(_BLOCK_DELTA + index + b',"delta":{"type":"signature_delta","signature":' + signature + _END)
+            count += 2 + len(pieces)
+            pieces = []
+        elif btype in ("tool_use", "server_tool_use"):
+            start_block = {k: v for k, v in block.items() if k != "input"}
+            start_block["input"] = {}
+            parts.append(_encoded({"type": "content_block_start", "index": i, "content_block": start_block}))
+            parts.append(_BLOCK_DELTA + index + b',"delta":{"type":"input_json_delta","partial_json":""}}\n\n')
+            count += 2
+            pieces = _pieces(dumps(block.get("input", {})), max(8, chunk // 2))
+            if pieces:
+                parts.append(_deltas(index, b'"input_json_delta","partial_json"', pieces))
+                count += len(pieces)
+            pieces = []
+        else:
+            return None
+        if pieces:
+            parts.append(_deltas(index, b'"text_delta","text"', pieces))
+            count += len(pieces)
+        parts.append(_BLOCK_STOP + index + b"}\n\n")
+        count += 1
+    parts.append(_encoded(_message_delta(message)))
+    parts.append(_STOP)
+    return b"".join(parts), count + 2
+
+
+def _start_message(message: dict[str, Any]) -> dict[str, Any]:
+    """The message of ``message_start``: no content, no stop reason, at most one output token."""
     usage = dict(message.get("usage") or {})
-    start_usage = dict(usage)
-    start_usage["output_tokens"] = min(1, int(usage.get("output_tokens", 0) or 0))
+    usage["output_tokens"] = min(1, int(usage.get("output_tokens", 0) or 0))
     start_msg: dict[str, Any] = {
         "id": message.get("id"),
         "type": "message",
@@ -210,12 +279,31 @@ def _stream(message: dict[str, Any], chunk: int, pings: bool, event: Callable[[d
         "content": [],
         "stop_reason": None,
         "stop_sequence": None,
-        "usage": start_usage,
+        "usage": usage,
     }
     for k, v in message.items():
         if k not in start_msg and k not in ("content", "usage"):
             start_msg[k] = v if k not in ("stop_reason", "stop_sequence") else None
-    out = [event({"type": "message_start", "message": start_msg})]
+    return start_msg
+
+
+def _message_delta(message: dict[str, Any]) -> dict[str, Any]:
+    """The payload of ``message_delta``: the stop reason and the final usage."""
+    usage = message.get("usage") or {}
+    delta_usage = {"output_tokens": usage.get("output_tokens", 0)}
+    for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "server_tool_use"):
+        if k in usage:
+            delta_usage[k] = usage[k]
+    return {
+        "type": "message_delta",
+        "delta": {"stop_reason": message.get("stop_reason"), "stop_sequence": message.get("stop_sequence")},
+        "usage": delta_usage,
+    }
+
+
+def _stream(message: dict[str, Any], chunk: int, pings: bool, event: Callable[[dict[str, Any]], _T]) -> list[_T]:
+    """The events of ``message``'s stream, each made by ``event`` from its payload."""
+    out = [event({"type": "message_start", "message": _start_message(message)})]
     for index, block in enumerate(message.get("content") or []):
         btype = block.get("type")
         if btype == "text":
@@ -261,22 +349,7 @@ def _stream(message: dict[str, Any], chunk: int, pings: bool, event: Callable[[d
             # redacted_thinking and server tool results arrive whole in content_block_start.
             out.append(event({"type": "content_block_start", "index": index, "content_block": block}))
         out.append(event({"type": "content_block_stop", "index": index}))
-    delta_usage = {"output_tokens": usage.get("output_tokens", 0)}
-    for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "server_tool_use"):
-        if k in usage:
-            delta_usage[k] = usage[k]
-    out.append(
-        event(
-            {
-                "type": "message_delta",
-                "delta": {
-                    "stop_reason": message.get("stop_reason"),
-                    "stop_sequence": message.get("stop_sequence"),
-                },
-                "usage": delta_usage,
-            }
-        )
-    )
+    out.append(event(_message_delta(message)))
     out.append(event({"type": "message_stop"}))
     return out
 

@@ -169,3 +169,29 @@ def test_encode_message_is_the_events_encoded(text: str, thought: str, big: int,
     events = events_from_message(message)
     raw, count = encode_message(message)
     assert raw == encode_all(events) and count == len(events)
+
+
+_BLOCKS = st.sampled_from([
+    {"type": "text", "text": "plain text, long enough to be cut in a few pieces of about two dozen"},
+    {"text": "keys in the other order", "type": "text"},
+    {"type": "text", "text": ""},
+    {"type": "text", "text": "cited", "citations": [{"type": "char_location", "cited_text": "x"}]},
+    {"type": "text", "citations": []},
+    {"type": "thinking", "thinking": "a thought\nwith a newline", "signature": "sig"},
+    {"type": "thinking", "thinking": ""},
+    {"type": "redacted_thinking", "data": "opaque"},
+    {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}},
+    {"type": "tool_use", "id": "toolu_2", "name": "t", "input": {}},
+    {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": []},
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_BLOCKS, max_size=5), st.sampled_from([1, 7, 24, 100]), st.booleans(), st.sampled_from(MESSAGES))
+def test_encode_message_agrees_for_any_blocks(blocks: list[dict], chunk: int, pings: bool, base: dict) -> None:
+    """The templates of the fast path cover the blocks answers are made of; others fall back; both
+    write exactly what the events write."""
+    message = {**json.loads(json.dumps(base)), "content": json.loads(json.dumps(blocks)), "container": None}
+    events = events_from_message(message, chunk=chunk, pings=pings)
+    raw, count = encode_message(message, chunk=chunk, pings=pings)
+    assert raw == encode_all(events) and count == len(events)
