@@ -275,6 +275,11 @@ class MockClaudeApp:
             except Exception:  # pragma: no cover - last line of defence, logged
                 log.exception("mockclaude: unhandled error")
                 raise
+            finally:
+                # The scope holds the server's send, whose request cycle holds the scope: a reference
+                # cycle per request, left to the garbage collector (~10 µs a request under uvicorn,
+                # its full collections walking the journal) unless broken here, the request done.
+                scope.pop("mockclaude.send", None)
         elif scope["type"] == "websocket":
             # a server that still offers websockets: refuse the handshake (HTTP 403), never a 500
             await send({"type": "websocket.close", "code": 1008})
