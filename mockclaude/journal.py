@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from .redact import DEFAULT_REDACT, redact_headers, redact_plain
+from .redact import DEFAULT_REDACT, compile_names, redact_headers, redact_plain
 
 __all__ = ["Journal", "JournalEntry"]
 
@@ -104,12 +104,22 @@ class Journal:
         self.max_bytes = max_bytes
         self.redact = redact
 
+    @property
+    def redact(self) -> tuple[str, ...]:
+        """The names of the headers whose values are kept as ``[REDACTED]`` (``*``: a prefix)."""
+        return self._redact
+
+    @redact.setter
+    def redact(self, names: tuple[str, ...]) -> None:
+        self._redact = tuple(names)
+        self._matcher = compile_names(self._redact)
+
     def start(
         self, request_id: str, method: str, path: str, headers: Any, raw_body: bytes | None, *, plain: bool = False
     ) -> JournalEntry:
         """A new entry for a request that arrived now, its secret headers redacted. ``plain``:
         ``headers`` is a dict with lower-case names (any mapping or list of pairs otherwise)."""
-        kept = redact_plain(headers, self.redact) if plain else redact_headers(headers, self.redact)
+        kept = redact_plain(headers, matcher=self._matcher) if plain else redact_headers(headers, self._redact)
         # (sum of lengths by map: the size is in C, not a generator per header)
         size = len(raw_body or b"") + sum(map(len, kept)) + sum(map(len, kept.values()))
         with self._lock:  # (the clocks read under the lock: in seq order, whatever the threads)

@@ -44,7 +44,7 @@ class RequestMeta:
 
 
 def _all(headers: Mapping[str, str], name: str) -> list[str]:
-    getlist = getattr(headers, "getlist", None)
+    getlist = None if type(headers) is dict else getattr(headers, "getlist", None)
     if getlist is not None:
         return list(getlist(name))
     value = headers.get(name)
@@ -77,6 +77,12 @@ def _is_json(content_type: str) -> bool:
     return True
 
 
+# What check_headers answered for the headers it reads (and its options): a client sends the same
+# few values on every request. Bounded; only accepted headers are kept (a refusal is raised afresh).
+_ACCEPTED: dict[tuple[str | bool | None, ...], RequestMeta] = {}
+_ACCEPTED_MAX = 1024
+
+
 def check_headers(
     headers: Mapping[str, str],
     *,
@@ -87,9 +93,26 @@ def check_headers(
     """Check a request's headers as the real API does; raise :class:`ApiError` on the first problem.
 
     ``headers`` is a case-insensitive mapping (Starlette's ``Headers``; a plain dict must use lowercase
-    names). Any key is accepted when ``api_key`` is None, else only that one. ``require_json`` is for
-    requests with a body (POST).
+    names, one value a name). Any key is accepted when ``api_key`` is None, else only that one.
+    ``require_json`` is for requests with a body (POST).
     """
+    if type(headers) is not dict:
+        return _check_headers(headers, api_key, strict_betas, require_json)
+    get = headers.get
+    key = (get("x-api-key"), get("authorization"), get("anthropic-version"), get("anthropic-beta"),
+           get("content-type") if require_json else None, api_key, strict_betas, require_json)
+    meta = _ACCEPTED.get(key)
+    if meta is None:
+        meta = _check_headers(headers, api_key, strict_betas, require_json)
+        if len(_ACCEPTED) >= _ACCEPTED_MAX:
+            _ACCEPTED.clear()
+        _ACCEPTED[key] = meta
+    return meta
+
+
+def _check_headers(
+    headers: Mapping[str, str], api_key: str | None, strict_betas: bool, require_json: bool
+) -> RequestMeta:
     key, malformed = _credential(headers)
     if key is None:
         if malformed:
