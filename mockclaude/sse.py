@@ -12,7 +12,9 @@ re-encoded byte for byte.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -160,11 +162,27 @@ def decode_all(raw: bytes) -> list[Event]:
 # --- message -> events ---------------------------------------------------------------------------
 
 def _pieces(text: str, size: int) -> list[str]:
-    """Split text into deltas of about ``size`` characters, breaking after spaces where possible."""
+    """Split text into deltas of about ``size`` characters, breaking after spaces where possible:
+    from each start, the rest when it fits, else up to the last space within ``size`` characters
+    (not the first), else ``size`` characters."""
+    if size < 2:
+        return list(text) if size == 1 else _pieces_slow(text, size)
+    return _piece_pattern(size).findall(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _piece_pattern(size: int) -> re.Pattern[str]:
+    # _pieces_slow as one scan in C: more than ``size`` characters left, up to the last space within
+    # reach or else ``size`` characters; otherwise the rest
+    return re.compile(f"(?s)(?=.{{{size + 1}}})(?:.{{1,{size - 1}}} |.{{{size}}})|.+")
+
+
+def _pieces_slow(text: str, size: int) -> list[str]:
+    """:func:`_pieces` as a loop (the definition; any size)."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
-        j = i + size
+        j = i + max(size, 1)
         if j < n:
             sp = text.rfind(" ", i + 1, j)
             if sp > i:

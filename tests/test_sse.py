@@ -195,3 +195,13 @@ def test_encode_message_agrees_for_any_blocks(blocks: list[dict], chunk: int, pi
     events = events_from_message(message, chunk=chunk, pings=pings)
     raw, count = encode_message(message, chunk=chunk, pings=pings)
     assert raw == encode_all(events) and count == len(events)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \n\r\t🙂é"), max_size=200) | texts, st.integers(1, 60))
+def test_pieces_scan_is_the_loop(text: str, size: int) -> None:
+    """Deltas split by the one-pass pattern are the pieces the definition's loop cuts."""
+    from mockclaude.sse import _pieces, _pieces_slow
+
+    assert _pieces(text, size) == _pieces_slow(text, size)
+    assert "".join(_pieces(text, size)) == text
