@@ -56,16 +56,25 @@ _SENTENCES = (
 )
 
 
-def _user_text(message: dict[str, Any]) -> str:
-    parts: list[str] = []
-    for block in message.get("content") or []:
-        if block.get("type") == "text":
-            parts.append(block.get("text", ""))
-    return " ".join(p.strip() for p in parts if p.strip())
-
-
-def _tool_results(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [b for b in message.get("content") or [] if b.get("type") == "tool_result"]
+def _last_user_turn(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """The tool results of the last user turn, and its text (the text blocks, stripped, joined by a
+    space), in one pass over its blocks."""
+    content: Any = []
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            content = m.get("content") or []
+            break
+    results: list[dict[str, Any]] = []
+    texts: list[str] = []
+    for block in content:
+        btype = block.get("type")
+        if btype == "text":
+            texts.append(block.get("text", ""))
+        elif btype == "tool_result":
+            results.append(block)
+    if len(texts) == 1:
+        return results, texts[0].strip()
+    return results, " ".join(p.strip() for p in texts if p.strip())
 
 
 def _result_text(block: dict[str, Any]) -> str:
@@ -317,9 +326,7 @@ class SyntheticResponder:
         last = messages[-1] if messages else {"role": "user", "content": []}
         # A final assistant turn is a prefill: the answer continues it.
         prefill = last.get("role") == "assistant"
-        last_user: dict[str, Any] = next((m for m in reversed(messages) if m.get("role") == "user"), {"content": []})
-        results = _tool_results(last_user)
-        user_text = _user_text(last_user)
+        results, user_text = _last_user_turn(messages)
 
         tools = req.tools or []
         calls = [] if results or prefill else choose_tools(tools, req.tool_choice, user_text)
@@ -378,12 +385,14 @@ class SyntheticResponder:
             calls = []
 
         room = max_tokens - out_tokens
-        if count_text(text) > room:
+        cost = count_text(text)
+        if cost > room:
             text = text[: max(0, room) * 4]
+            cost = count_text(text)
             stop_reason, stop_sequence, calls = "max_tokens", None, []
         if text:
             content.append({"type": "text", "text": text})
-            out_tokens += count_text(text)
+            out_tokens += cost
 
         for i, tool in enumerate(calls):
             tool_input = _schema_value(tool.get("input_schema") or {"type": "object"})
