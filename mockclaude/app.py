@@ -386,7 +386,7 @@ class MockClaudeApp:
         # Validated bodies are remembered by digest (with what else decides the outcome: version,
         # endpoint, beta flags); a thread's request depends on the thread's state, so it never is.
         digest = self.admitted.digest(raw)
-        context = f"{meta.version}|{','.join(meta.betas)}"
+        context = meta.context
         threaded = b'"thread"' in raw
         valid = None if threaded else self.admitted.get(digest, context, ex.endpoint)
         if valid is not None:
@@ -479,7 +479,8 @@ class MockClaudeApp:
                 entry.notes.append(f"internal error: {type(exc).__name__}: {exc}")
             return self.error_response(ApiError(500, "Internal server error"), request_id, entry)
         finally:
-            self.threads.abandon(ex.turn)  # a no-op once settled (a live stream settles at its end)
+            if ex.turn is not None:
+                self.threads.abandon(ex.turn)  # a no-op once settled (a live stream settles at its end)
 
     async def _answer_refused(self, ex: Exchange, err: ApiError) -> Response | None:
         ex.refusal = err

@@ -8,7 +8,7 @@ the real API checks credentials at its edge, before it looks at what the request
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import ApiError, invalid
 from ._sdk_defs import SDK_BETAS
@@ -41,6 +41,11 @@ class RequestMeta:
     version: str
     api_key: str | None
     betas: tuple[str, ...]
+    # what of the headers decides how a body validates (the admission memo's context): made once
+    context: str = field(default="", init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "context", f"{self.version}|{','.join(self.betas)}")
 
 
 def _all(headers: Mapping[str, str], name: str) -> list[str]:
