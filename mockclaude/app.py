@@ -441,6 +441,9 @@ class MockClaudeApp:
             try:
                 await self._admit(ex)
             except ApiError as err:
+                # Its traceback is not needed, and it holds the frames that raised it, which hold it
+                # (a local ``error`` raised): a reference cycle per refused request, left to the GC.
+                err.__traceback__ = None
                 # The parsed body (if it parsed) is journaled too: a test shows what was rejected.
                 entry = ex.entry = self.journal.start(request_id, method, path, headers, ex.raw, plain=plain)
                 if isinstance(ex.body, dict) and self.responders:
