@@ -187,11 +187,13 @@ _BLOCKS = st.sampled_from([
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(_BLOCKS, max_size=5), st.sampled_from([1, 7, 24, 100]), st.booleans(), st.sampled_from(MESSAGES))
-def test_encode_message_agrees_for_any_blocks(blocks: list[dict], chunk: int, pings: bool, base: dict) -> None:
+@given(st.lists(_BLOCKS, max_size=5), st.sampled_from([1, 7, 24, 100]), st.booleans(), st.sampled_from(MESSAGES),
+       st.sampled_from([{}, {"container": None}, {"usage": {"output_tokens": 3}}, {"usage": None}, {"model": "m\u2028"}]))
+def test_encode_message_agrees_for_any_blocks(blocks: list[dict], chunk: int, pings: bool, base: dict,
+                                              extra: dict) -> None:
     """The templates of the fast path cover the blocks answers are made of; others fall back; both
-    write exactly what the events write."""
-    message = {**json.loads(json.dumps(base)), "content": json.loads(json.dumps(blocks)), "container": None}
+    write exactly what the events write (an answer's own fields, or more)."""
+    message = {**json.loads(json.dumps(base)), "content": json.loads(json.dumps(blocks)), **extra}
     events = events_from_message(message, chunk=chunk, pings=pings)
     raw, count = encode_message(message, chunk=chunk, pings=pings)
     assert raw == encode_all(events) and count == len(events)
