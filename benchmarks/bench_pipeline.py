@@ -6,8 +6,9 @@
 The workloads of benchmarks/compare.py (json, sse, heavy, t100, t500), each with the ``same`` body on
 every request and with a body that ``vary``s (a counter in the last user turn), sent one after the
 other through the whole pipeline (headers, body, validation, journal, faults, synthetic answer,
-rendering) of one app, whose journal fills as it goes. Every answer is checked (status 200 and an
-Anthropic message). Less noisy than a load test on a shared machine, and it shows the app's part
+rendering) of one app, whose journal fills as it goes, called the way a server calls it (``receive``
+and ``send`` bound to an object that holds the scope, so a reference cycle the app makes per request
+shows as the collector's work it is). Every answer is checked (status 200 and an Anthropic message). Less noisy than a load test on a shared machine, and it shows the app's part
 of the cost alone; ``--against REF`` runs a git ref's tree in a child process, alternating with this
 tree's, and reports the best round of each.
 """
@@ -43,30 +44,36 @@ def measure(requests: int) -> dict[str, float]:
     app = create_app()
     out: dict[str, float] = {}
 
-    async def one(raw: bytes, stream: bool) -> None:
-        scope = {"type": "http", "method": "POST", "path": "/v1/messages", "raw_path": b"/v1/messages",
-                 "query_string": b"", "headers": [*HEADERS, (b"content-length", str(len(raw)).encode())],
-                 "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1)}
-        sent = False
-        status = 0
-        chunks: list[bytes] = []
+    class Cycle:
+        """One request as a server holds it (uvicorn's RequestResponseCycle): the scope, and receive and
+        send bound to this object, so that a reference cycle the app makes through them costs here what
+        it costs under a server (garbage for the collector)."""
 
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
+        def __init__(self, raw: bytes) -> None:
+            self.scope = {"type": "http", "method": "POST", "path": "/v1/messages", "raw_path": b"/v1/messages",
+                          "query_string": b"", "headers": [*HEADERS, (b"content-length", str(len(raw)).encode())],
+                          "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
+                          "client": ("127.0.0.1", 1)}
+            self.raw: bytes | None = raw
+            self.status = 0
+            self.chunks: list[bytes] = []
+
+        async def receive(self) -> dict[str, Any]:
+            if self.raw is None:
                 await asyncio.sleep(3600)
-            sent = True
+            raw, self.raw = self.raw, None
             return {"type": "http.request", "body": raw, "more_body": False}
 
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
+        async def send(self, message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                status = message["status"]
+                self.status = message["status"]
             else:
-                chunks.append(message.get("body", b""))
+                self.chunks.append(message.get("body", b""))
 
-        await app(scope, receive, send)
-        body = b"".join(chunks)
+    async def one(raw: bytes, stream: bool) -> None:
+        cycle = Cycle(raw)
+        await app(cycle.scope, cycle.receive, cycle.send)
+        status, body = cycle.status, b"".join(cycle.chunks)
         good = status == 200 and (body.startswith(b"event: message_start") and body.rstrip().endswith(b'"message_stop"}')
                                   if stream else json.loads(body)["type"] == "message")
         if not good:
