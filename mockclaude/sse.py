@@ -229,6 +229,9 @@ _BLOCK_START = b'event: content_block_start\ndata: {"type":"content_block_start"
 _BLOCK_DELTA = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
 _BLOCK_STOP = b'event: content_block_stop\ndata: {"type":"content_block_stop","index":'
 _END = b"}}\n\n"
+_MESSAGE_KEYS = frozenset(("id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"))
+_MESSAGE_START = b'event: message_start\ndata: {"type":"message_start","message":{"id":'
+_MESSAGE_START_REST = b',"content":[],"stop_reason":null,"stop_sequence":null,"usage":'
 
 
 def _deltas(index: bytes, kind: bytes, pieces: list[str]) -> bytes:
@@ -241,7 +244,13 @@ def _deltas(index: bytes, kind: bytes, pieces: list[str]) -> bytes:
 def _encode_plain(message: dict[str, Any], chunk: int, pings: bool) -> tuple[bytes, int] | None:
     """:func:`encode_message` for the blocks answers are made of (text without citations, thinking,
     tool use) from templates, the same bytes as :func:`_stream`'s; None for any other block."""
-    parts = [_encoded({"type": "message_start", "message": _start_message(message)})]
+    if message.keys() == _MESSAGE_KEYS:  # an answer's fields and no other: message_start from a template
+        usage = dict(message["usage"] or {})
+        usage["output_tokens"] = min(1, int(usage.get("output_tokens", 0) or 0))
+        parts = [_MESSAGE_START + orjson.dumps(message["id"]) + b',"type":"message","role":"assistant","model":'
+                 + orjson.dumps(message["model"]) + _MESSAGE_START_REST + orjson.dumps(usage) + _END]
+    else:
+        parts = [_encoded({"type": "message_start", "message": _start_message(message)})]
     count = 1
     for i, block in enumerate(message.get("content") or []):
         btype = block.get("type")
