@@ -75,3 +75,44 @@ def test_a_request_leaves_no_cycle_behind(kind: str) -> None:
         gc.enable()
     assert set(statuses) == ({400} if kind == "refused" else {200})
     assert left < 10, f"{left} objects in reference cycles after 50 {kind} requests"
+
+
+class _Chunked(_Cycle):
+    """The body in pieces, then (``hang_up``) the client gone before the last one."""
+
+    def __init__(self, pieces: list[bytes], hang_up: bool) -> None:
+        super().__init__("POST", "/v1/messages", b"".join(pieces))
+        self.pieces, self.hang_up = list(pieces), hang_up
+
+    async def receive(self) -> dict[str, Any]:
+        if self.hang_up and len(self.pieces) == 1:
+            return {"type": "http.disconnect"}
+        piece = self.pieces.pop(0)
+        return {"type": "http.request", "body": piece, "more_body": bool(self.pieces)}
+
+
+@pytest.mark.parametrize("hang_up", [False, True])
+def test_a_body_in_pieces_and_a_client_gone_before_its_end(hang_up: bool) -> None:
+    app = create_app()
+    body = MESSAGE % (7, b"")
+    cycle = _Chunked([body[:10], b"", body[10:40], body[40:]], hang_up)
+    asyncio.run(app(cycle.scope, cycle.receive, cycle.send))
+    (entry,) = app.journal.entries()
+    if hang_up:
+        assert cycle.status == 499 and entry.status is None and entry.raw_body is None
+        assert entry.sent == "nothing (client gone)"
+        assert entry.notes == ["client disconnected before the request body was complete"]
+    else:
+        assert cycle.status == 200 and entry.status == 200 and entry.raw_body == body and entry.sent == "json"
+
+
+def test_a_body_over_the_limit_is_the_edge_413_whether_declared_or_not() -> None:
+    app = create_app(max_body_bytes=50)
+    body = MESSAGE % (7, b"")
+    declared = _Cycle("POST", "/v1/messages", body)
+    asyncio.run(app(declared.scope, declared.receive, declared.send))
+    undeclared = _Chunked([body[:40], body[40:]], False)
+    undeclared.scope["headers"] = HEADERS  # no content-length: found out while reading
+    asyncio.run(app(undeclared.scope, undeclared.receive, undeclared.send))
+    assert declared.status == undeclared.status == 413
+    assert [e.error for e in app.journal.entries()] == [{"type": "request_too_large", "message": "Request exceeds the maximum size"}] * 2
