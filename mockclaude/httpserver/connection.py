@@ -465,7 +465,7 @@ class HttpConnection(asyncio.Protocol):
 
     def on_body(self, body: bytes) -> None:
         ex = self.parsing
-        if ex is None or ex.disconnected:
+        if ex is None or ex.disconnected or ex.complete:  # answered already (a 413): the rest is dropped
             return
         ex.chunks.append(body)
         ex.buffered += len(body)
