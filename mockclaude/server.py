@@ -6,6 +6,7 @@ same app answers."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -18,9 +19,17 @@ __all__ = ["MockClaude", "bind_socket", "server_kind", "uvicorn_config"]
 
 
 def server_kind(settings: Any) -> str:
-    """``"mockclaude"`` or ``"uvicorn"``: the server the ``server`` setting asks for (``auto``: ours
-    when httptools can be imported). ConfigError when ours is asked for and cannot run."""
+    """``"mockclaude"`` or ``"uvicorn"``: the server the ``server`` setting asks for; ``auto`` (the
+    default) defers to ``$MOCKCLAUDE_SERVER``, then takes ours when httptools can be imported (so
+    ``MOCKCLAUDE_SERVER=uvicorn pytest`` runs every :class:`MockClaude` of a suite on uvicorn).
+    ConfigError when ours is asked for and cannot run, or the variable names no server."""
     choice = getattr(settings, "server", "auto")
+    if choice == "auto":
+        from .config import SERVERS
+
+        choice = os.environ.get("MOCKCLAUDE_SERVER", "auto").strip().lower() or "auto"
+        if choice not in SERVERS:
+            raise ConfigError(f"MOCKCLAUDE_SERVER={choice!r} is not one of: {', '.join(SERVERS)}")
     if choice == "uvicorn":
         return "uvicorn"
     try:

@@ -219,9 +219,6 @@ class Exchange:
             self._done()
 
     def _start(self, status: int, headers: Any) -> None:
-        self.started = True
-        self.expect_continue = False
-        self.status = status
         lines = []
         length = -1
         chunked = said_close = False
@@ -244,6 +241,9 @@ class Exchange:
         # one check for every header the app sent: CR and LF only as the line ends, no NUL
         if block.count(b"\n") != n or block.count(b"\r") != n or b"\0" in block:
             raise RuntimeError("a response header holds CR, LF or NUL")
+        self.started = True
+        self.expect_continue = False
+        self.status = status
         head = [_status_line(status), self.conn.state.date_server(), block]
         if chunked:
             self.chunked = True
