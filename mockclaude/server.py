@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from .config import Settings
-from .errors import MockClaudeError
+from .errors import ConfigError, MockClaudeError
 
 __all__ = ["MockClaude", "bind_socket", "server_kind", "uvicorn_config"]
 

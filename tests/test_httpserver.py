@@ -129,6 +129,7 @@ def test_a_body_arriving_in_many_pieces(mock: MockClaude) -> None:
             s.sendall(raw[i:i + 7])
             time.sleep(0.002)
         head, body, _ = read_answer(s)
+    assert json.loads(body)["type"] == "message"
     assert head.startswith(b"HTTP/1.1 200 "), head
     assert mock.requests[-1].body == json.loads(BODY)
 
@@ -436,6 +437,6 @@ def test_cli_access_log_line(kind: str) -> None:
         proc.terminate()
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
-    line = [x for x in out.splitlines() if "GET" in x][0]
+    line = next(x for x in out.splitlines() if "GET" in x)
     assert line.startswith("INFO:     127.0.0.1:")
     assert line.endswith('- "GET /_mockclaude/health?api_key=[REDACTED] HTTP/1.1" 200 OK') and "secret" not in out

@@ -93,9 +93,24 @@ class Exchange:
     """One request on a connection and the answer to it: ``receive`` and ``send`` of ASGI."""
 
     __slots__ = (
-        "conn", "transport", "scope", "chunks", "buffered", "more_body", "disconnected", "keep_alive",
-        "expect_continue", "started", "complete", "chunked", "head_only", "left", "pending_head", "waiter",
-        "status", "delivered",
+        "buffered",
+        "chunked",
+        "chunks",
+        "complete",
+        "conn",
+        "delivered",
+        "disconnected",
+        "expect_continue",
+        "head_only",
+        "keep_alive",
+        "left",
+        "more_body",
+        "pending_head",
+        "scope",
+        "started",
+        "status",
+        "transport",
+        "waiter",
     )
 
     def __init__(self, conn: HttpConnection, scope: dict[str, Any], keep_alive: bool, expect_continue: bool) -> None:
@@ -439,7 +454,7 @@ class HttpConnection(asyncio.Protocol):
             raise _BadTarget from None
         if "%" in path:
             path = unquote(path)
-        scope = {
+        scope: dict[str, Any] = {
             "type": "http",
             "asgi": _ASGI,
             "http_version": version,
