@@ -189,7 +189,9 @@ class Exchange:
                 more = self.more_body
                 self.delivered = not more
                 return {"type": "http.request", "body": body, "more_body": more}
-            waiter = self.waiter = self.conn.loop.create_future()
+            waiter = self.waiter
+            if waiter is None:  # (a second receiver, such as a disconnect listener, shares it)
+                waiter = self.waiter = self.conn.loop.create_future()
             await waiter
 
     async def send(self, message: dict[str, Any]) -> None:
