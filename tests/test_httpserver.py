@@ -374,8 +374,9 @@ def test_http_1_0_streams_end_with_the_connection() -> None:
     assert b"transfer-encoding" not in head and b"connection: close" in head and body == b"one two"
 
 
-def test_shutdown_lets_a_stream_in_flight_finish() -> None:
-    m = MockClaude(faults=["drip:interval=0.02"]).start()
+@pytest.mark.parametrize("kind", SERVERS)
+def test_shutdown_lets_a_stream_in_flight_finish(kind: str) -> None:
+    m = MockClaude(server=kind, faults=["drip:interval=0.02"]).start()
     with conn(m.port) as s:
         s.sendall(post(STREAM))
         got = b""
@@ -385,7 +386,31 @@ def test_shutdown_lets_a_stream_in_flight_finish() -> None:
         stopper.start()
         got += read_all(s)  # the rest of the stream, then the close
         stopper.join(10)
-    assert got.rstrip().endswith(b"0") and b'"type":"message_stop"' in got
+    assert not stopper.is_alive()
+    assert got.endswith(b"0\r\n\r\n") and b'"type":"message_stop"' in got
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_sigterm_while_streaming_finishes_the_stream_then_exits_0(kind: str) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "mockclaude", "serve", "--port", "0", "--server", kind,
+                             "--fault", "drip:interval=0.02"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(PYTHONUNBUFFERED="1"))
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().rsplit(":", 1)[1])
+        with conn(port) as s:
+            s.sendall(post(STREAM))
+            got = b""
+            while b"message_start" not in got:
+                got += s.recv(65536)
+            proc.terminate()
+            got += read_all(s)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert got.endswith(b"0\r\n\r\n") and b'"type":"message_stop"' in got
 
 
 # --- choosing the server -----------------------------------------------------------------------------
@@ -440,3 +465,11 @@ def test_cli_access_log_line(kind: str) -> None:
     line = next(x for x in out.splitlines() if "GET" in x)
     assert line.startswith("INFO:     127.0.0.1:")
     assert line.endswith('- "GET /_mockclaude/health?api_key=[REDACTED] HTTP/1.1" 200 OK') and "secret" not in out
+
+
+def test_an_answer_before_100_continue_closes_the_connection() -> None:
+    with MockClaude(api_key="right") as m, conn(m.port) as s:
+        s.sendall(HEAD.replace(b"x-api-key: k", b"x-api-key: wrong")
+                  + b"expect: 100-continue\r\ncontent-length: %d\r\n\r\n" % len(BODY))
+        answer = read_all(s)  # the 401 without the body ever sent, then the close
+    assert answer.startswith(b"HTTP/1.1 401 ") and b"100 Continue" not in answer

@@ -259,7 +259,6 @@ class Exchange:
         if block.count(b"\n") != n or block.count(b"\r") != n or b"\0" in block:
             raise RuntimeError("a response header holds CR, LF or NUL")
         self.started = True
-        self.expect_continue = False
         self.status = status
         head = [_status_line(status), self.conn.state.date_server(), block]
         if chunked:
@@ -516,7 +515,8 @@ class HttpConnection(asyncio.Protocol):
         transport = self.transport
         if transport.is_closing():
             return
-        if not ex.keep_alive or self.state.stopping:
+        if not ex.keep_alive or self.state.stopping or (self.parsing is ex and ex.expect_continue):
+            # (answered before its body was asked for with 100 Continue: the body may never come)
             ex._flush()
             transport.close()
         elif self.queue:
