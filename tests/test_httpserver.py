@@ -405,10 +405,11 @@ def test_sigterm_while_streaming_finishes_the_stream_then_exits_0(kind: str) -> 
                 got += s.recv(65536)
             proc.terminate()
             got += read_all(s)
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
         _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:  # (only when the test failed before the one SIGTERM it sends)
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 0, err
     assert got.endswith(b"0\r\n\r\n") and b'"type":"message_stop"' in got
 

@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..limits import bounds
-from .connection import ConnectionState, Exchange, HttpConnection
+from .connection import HttpConnection
+from .exchange import ConnectionState, Exchange
 
 __all__ = ["ConnectionState", "Exchange", "HttpConnection", "HttpServer", "available", "new_event_loop"]
 
@@ -93,8 +94,8 @@ class HttpServer:
         def protocol() -> HttpConnection:
             return HttpConnection(state, loop)
 
+        restore = self._install_signals(loop) if signals else {}  # before the first connection
         servers = [await loop.create_server(protocol, sock=sock, backlog=2048) for sock in sockets]
-        restore = self._install_signals(loop) if signals else {}
         self.started.set()
         try:
             while not self.should_exit:
