@@ -474,3 +474,13 @@ def test_an_answer_before_100_continue_closes_the_connection() -> None:
                   + b"expect: 100-continue\r\ncontent-length: %d\r\n\r\n" % len(BODY))
         answer = read_all(s)  # the 401 without the body ever sent, then the close
     assert answer.startswith(b"HTTP/1.1 401 ") and b"100 Continue" not in answer
+
+
+def test_without_httptools_auto_falls_back_to_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockclaude import ConfigError
+
+    monkeypatch.delenv("MOCKCLAUDE_SERVER", raising=False)
+    monkeypatch.setitem(sys.modules, "httptools", None)  # import httptools now raises ImportError
+    assert server_kind(Settings()) == "uvicorn"
+    with pytest.raises(ConfigError, match="server 'mockclaude' needs httptools"):
+        server_kind(Settings(server="mockclaude"))
