@@ -1,6 +1,6 @@
 """One client connection: HTTP/1.1 parsed by httptools, each request handed to the ASGI app.
 
-:class:`HttpConnection` is an ``asyncio.Protocol``; :class:`Exchange` is one request and its answer
+:class:`HttpConnection` is an ``asyncio.Protocol``; :class:`~.exchange.Exchange` is one request and its answer
 (the ASGI ``receive`` and ``send``). What it does, and why, in short:
 
 * keep-alive (HTTP/1.1 unless ``Connection: close``; HTTP/1.0 never), pipelined requests answered
@@ -8,8 +8,13 @@
   (``100 Continue`` once the app asks for the body);
 * a response with a ``content-length`` is written as is; one without (a stream) in chunked
   transfer-encoding (HTTP/1.0: until the connection closes);
-* flow control: reading pauses while more than 64 KiB of body waits for the app; ``send`` waits
-  while the transport's write buffer is full (``pause_writing``/``resume_writing``);
+* flow control: reading pauses while a pipelined request waits for the answers before it, or more
+  than 64 KiB of body waits for the app; ``send`` waits while the transport's write buffer is full
+  (``pause_writing``/``resume_writing``). Reading does not pause during an answer otherwise, so a
+  client that hangs up is seen at once: ``receive()`` gives ``http.disconnect``, and ``send`` after
+  it does nothing;
+* idle keep-alive connections close after ``keepalive_timeout`` (5 s); the server stops gracefully
+  (idle connections close, answers in flight finish within a bound, see :class:`~mockclaude.httpserver.HttpServer`);
 * the connection bounds of :mod:`mockclaude.limits` (431, 408, 503, 400 with the API's error body);
 * the response head is written with the first body bytes (one write for a whole JSON answer) or on
   the next loop turn, whichever comes first, so a stream's headers never wait for its first event;
@@ -17,7 +22,7 @@
   in one pass over the joined bytes; the server's own lines are constants.
 
 Connection faults (``faults/inject.py``) reach the socket through ``scope["mockclaude.connection"]``:
-the :class:`Exchange`, whose ``transport`` and ``disconnected`` they use (``send.__self__`` is the
+the :class:`~.exchange.Exchange`, whose ``transport`` and ``disconnected`` they use (``send.__self__`` is the
 same object, the shape uvicorn's request cycle has).
 """
 
