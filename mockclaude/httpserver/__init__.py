@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 import threading
@@ -97,6 +98,9 @@ class HttpServer:
         restore = self._install_signals(loop) if signals else {}  # before the first connection
         servers = [await loop.create_server(protocol, sock=sock, backlog=2048) for sock in sockets]
         self.started.set()
+        logging.getLogger("mockclaude.http").info(
+            "mockclaude: serving HTTP/1.1 (mockclaude's server, %s loop, pid %d)", type(loop).__module__.split(".")[0], os.getpid()
+        )
         try:
             while not self.should_exit:
                 try:
