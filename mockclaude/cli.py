@@ -277,8 +277,6 @@ def _serve_socket(app: Any, sock: Any, args: argparse.Namespace) -> int:
             from .access_log import access_logger
             from .httpserver import HttpServer
 
-            if args.log_level in ("debug", "trace"):
-                logging.getLogger("mockclaude.http").setLevel(logging.DEBUG)
             server = HttpServer(app, access_log=access_logger() if args.access_log else None)
             server.run([sock], signals=True)  # SIGINT/SIGTERM: a graceful stop, then back here
     except (_Stopped, KeyboardInterrupt):
