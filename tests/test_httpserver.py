@@ -484,3 +484,30 @@ def test_without_httptools_auto_falls_back_to_uvicorn(monkeypatch: pytest.Monkey
     assert server_kind(Settings()) == "uvicorn"
     with pytest.raises(ConfigError, match="server 'mockclaude' needs httptools"):
         server_kind(Settings(server="mockclaude"))
+
+
+def test_an_answer_longer_than_the_graceful_bound_is_cut_at_shutdown() -> None:
+    from mockclaude.httpserver import HttpServer
+
+    async def answer(rec: Recorder, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        while True:  # never ends on its own
+            await send({"type": "http.response.body", "body": b"tick\n", "more_body": True})
+            await asyncio.sleep(0.01)
+
+    rec = Recorder(answer)
+    rec.settings = Settings()  # type: ignore[attr-defined]
+    server = HttpServer(rec, graceful_timeout=0.2)
+    sock = bind_socket()
+    thread = threading.Thread(target=server.run, args=([sock],), daemon=True)
+    thread.start()
+    assert server.started.wait(10)
+    with conn(sock.getsockname()[1]) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+        got = s.recv(65536)
+        server.stop()
+        got += read_all(s)  # ends: the server closed the connection after the bound
+        thread.join(10)
+    sock.close()
+    assert not thread.is_alive() and rec.done.is_set()
+    assert b"tick" in got and not got.endswith(b"0\r\n\r\n")  # cut, not completed
