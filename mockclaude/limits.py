@@ -72,9 +72,6 @@ def refusal(status: int, message: str, etype: str, extra_head: bytes = b"") -> b
     return head + body
 
 
-_answer = refusal
-
-
 def bounded_protocol(settings: Any = None) -> Any:
     """uvicorn's httptools protocol class with the bounds of ``settings`` (see the module doc), or
     None when httptools is not installed (uvicorn then picks h11, bounded by its own event size)."""
@@ -134,7 +131,7 @@ def bounded_protocol(settings: Any = None) -> Any:
             self._refused = True
             self._disarm()
             if self.cycle is None or self.cycle.response_started is False:
-                self.transport.write(_answer(status, message, etype))
+                self.transport.write(refusal(status, message, etype))
             self.transport.close()
 
         # --- parser callbacks -----------------------------------------------------------------------
