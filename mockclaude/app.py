@@ -276,10 +276,12 @@ class MockClaudeApp:
                 log.exception("mockclaude: unhandled error")
                 raise
             finally:
-                # The scope holds the server's send, whose request cycle holds the scope: a reference
-                # cycle per request, left to the garbage collector (~10 µs a request under uvicorn,
-                # its full collections walking the journal) unless broken here, the request done.
+                # The scope holds the server's send (and mockclaude's server puts its request object
+                # there too), which holds the scope: a reference cycle per request, left to the garbage
+                # collector (~7-10 µs a request, its collections walking the journal) unless broken
+                # here, the request done.
                 scope.pop("mockclaude.send", None)
+                scope.pop("mockclaude.connection", None)
         elif scope["type"] == "websocket":
             # a server that still offers websockets: refuse the handshake (HTTP 403), never a 500
             await send({"type": "websocket.close", "code": 1008})

@@ -3,8 +3,8 @@
 A reference cycle per request is garbage only a collection frees; under load that means full
 collections that walk every live object, the journal's entries included (what made small requests
 ~10 µs slower under uvicorn: the scope kept the server's ``send``, whose request cycle keeps the scope).
-Here the server is played the way uvicorn does it: ``receive`` and ``send`` are bound methods of a
-per-request object that holds the scope.
+Here the server is played the way uvicorn and mockclaude's own server do it: ``receive`` and ``send``
+are bound methods of a per-request object that holds the scope (and that the scope holds, for faults).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class _Cycle:
             "headers": [*HEADERS, (b"content-length", b"%d" % len(body))], "http_version": "1.1",
             "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1),
         }
+        self.scope["mockclaude.connection"] = self  # as mockclaude's own server does (for faults)
         self.body = body
         self.status = 0
 
