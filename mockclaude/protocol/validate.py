@@ -11,7 +11,8 @@ from ..signatures import Signer
 from . import rules
 from .betas import split_beta_fields
 from .models import ModelInfo
-from .schema import ENDPOINTS, shape_error, shape_ok
+from .scan import recent_turns, scan_messages
+from .schema import ENDPOINTS, fast_parts, shape_error, shape_ok
 from .versions import KNOWN_VERSIONS
 
 __all__ = ["ValidRequest", "validate_messages"]
@@ -23,7 +24,8 @@ class ValidRequest:
 
     ``messages`` are the turns as the model sees them: consecutive same-role messages merged, string
     content turned into one text block (``system``-role turns, 2026-10-21 only, are kept as such).
-    Blocks are shared with ``body``, not copied: treat them as read-only.
+    Blocks are shared with ``body``, not copied: treat them as read-only. They are made when first
+    asked for (most answers look only at the last turns: :meth:`recent_turns`).
     """
 
     body: dict[str, Any]
@@ -32,7 +34,6 @@ class ValidRequest:
     model: ModelInfo | None
     max_tokens: int | None
     system_blocks: list[dict[str, Any]]
-    messages: list[dict[str, Any]]
     tools: list[dict[str, Any]]
     tool_choice: dict[str, Any] | None
     thinking: dict[str, Any] | None
@@ -50,6 +51,27 @@ class ValidRequest:
     # The structured-output format the answer must follow: ``output_config.format`` or, under the
     # structured-outputs beta, ``output_format`` (both ``{"type": "json_schema", "schema": …}``).
     output_format: dict[str, Any] | None = None
+    # The merged turns once made (None: not yet), and the messages they are made from (those of the
+    # body the schema saw, beta stand-ins included).
+    _turns: list[dict[str, Any]] | None = None
+    _source: list[dict[str, Any]] | None = None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The merged turns (made on first use; a race only makes the same list twice)."""
+        turns = self._turns
+        if turns is None:
+            turns = self._turns = rules.merge_turns(self._source or [])[0]
+        return turns
+
+    def recent_turns(self) -> list[dict[str, Any]]:
+        """The tail of :attr:`messages` from the last ``user`` turn (all of them without one),
+        made without merging the whole conversation."""
+        if self._turns is not None:
+            turns = self._turns
+            last_user = next((t for t in range(len(turns) - 1, -1, -1) if turns[t]["role"] == "user"), 0)
+            return turns[last_user:]
+        return recent_turns(self._source or [])
 
 
 def _thinking(value: Any) -> dict[str, Any] | None:
@@ -91,10 +113,17 @@ def validate_messages(
     sent = body
     body, admitted = split_beta_fields(body, betas, version=version, endpoint=endpoint)
     try:
-        # A body of the right shape cannot break the rules checked before the schema (its roles and
-        # fields are what the schema allows), so those run only when the shape check fails, in the
-        # API's order: the before-schema rules, then the shape error.
-        if not shape_ok(body, version, endpoint):
+        # One pass over the messages checks their shape and the message rules and counts on the way
+        # (scan.py); the rest of the body's shape is checked first. On any doubt the precise path runs.
+        outer, check_message = fast_parts(version, endpoint)
+        try:
+            scan = scan_messages(body["messages"], check_message, signer) if outer(body) else None
+        except RecursionError:  # too deep for the fast checks: the precise path words it
+            scan = None
+        if scan is None and not shape_ok(body, version, endpoint):
+            # A body of the right shape cannot break the rules checked before the schema (its roles and
+            # fields are what the schema allows), so those run only when the shape check fails, in the
+            # API's order: the before-schema rules, then the shape error.
             rules.check_before_schema(body, version, endpoint)
             error = shape_error(body, version, endpoint)
             if error is not None:
@@ -102,7 +131,7 @@ def validate_messages(
         model_id: str = body["model"]
         info = rules.check_model(model_id, strict=strict_models)
         max_tokens, turns, breakpoints, message_tokens = rules.check_request_counted(
-            body, version=version, endpoint=endpoint, model_id=model_id, info=info, signer=signer
+            body, version=version, endpoint=endpoint, model_id=model_id, info=info, signer=signer, scan=scan
         )
     except RecursionError:
         raise invalid("The request body is too deeply nested") from None
@@ -120,7 +149,6 @@ def validate_messages(
         model=info,
         max_tokens=max_tokens,
         system_blocks=system_blocks,
-        messages=turns,
         tools=list(sent.get("tools") or []),  # as sent: beta tool types too (betas.py shows the schema stand-ins)
         tool_choice=body.get("tool_choice"),
         thinking=_thinking(body.get("thinking")),
@@ -130,4 +158,6 @@ def validate_messages(
         output_format=output_format or admitted.get("output_format"),
         message_tokens=message_tokens,
         cache_breakpoints=breakpoints,
+        _turns=turns,
+        _source=body["messages"],
     )
