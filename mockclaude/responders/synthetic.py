@@ -240,11 +240,14 @@ def _without_stream_flag(raw: bytes) -> bytes:
     return before + after
 
 
-def request_digest(body: dict[str, Any], raw: bytes | None) -> bytes:
+def request_digest(body: dict[str, Any], raw: bytes | None, digest: bytes | None = None) -> bytes:
     """What makes an answer: the request bytes, less the ``stream`` flag (a request streamed or
-    not gets the same message). Without the bytes, a canonical JSON form of the body."""
+    not gets the same message). Without the bytes, a canonical JSON form of the body. ``digest``:
+    the SHA-256 of ``raw`` when already known (one scan of the bytes less)."""
     if raw is not None:
-        return hashlib.sha256(_without_stream_flag(raw) if b'"stream"' in raw else raw).digest()
+        if _STREAM_FLAG.search(raw) is None:  # (one scan: as fast as a substring test, or faster)
+            return digest if digest is not None else hashlib.sha256(raw).digest()
+        return hashlib.sha256(_without_stream_flag(raw)).digest()
     canon = json.dumps({k: v for k, v in body.items() if k != "stream"}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode("utf-8", "surrogatepass")).digest()
 
