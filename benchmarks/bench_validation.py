@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import timeit
 from pathlib import Path
 
@@ -60,6 +61,37 @@ def measure() -> dict[str, float]:
     ):
         n, _total = timeit.Timer(fn).autorange()
         out[label] = min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e6
+    out.update(measure_workloads())
+    return out
+
+
+def measure_workloads(count: int = 100) -> dict[str, float]:
+    """µs to parse and validate the bodies of compare.py's heavy, t100 and t500 workloads, each body
+    new (a counter in the last turn, as ``--bodies vary``), and to answer them (the synthetic message,
+    which reads the turns and counts tokens); best of 5 runs over ``count`` bodies."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from compare import MARK, workloads
+
+    from mockclaude.responders.synthetic import SyntheticResponder
+
+    responder = SyntheticResponder(signer)
+    out = {}
+    for w in workloads(32):
+        if w.name not in ("heavy", "t100", "t500"):
+            continue
+        template = w.template
+        for label, answer in ((f"{w.name}: parse + validate", False), (f"{w.name}: ... + answer", True)):
+            best = float("inf")
+            for r in range(6):  # the first run warms up
+                bodies = [template.replace(MARK.encode(), b"%d-%d" % (r, i)) for i in range(count)]
+                started = time.process_time()
+                for one in bodies:
+                    valid = validate_messages(parse_body(one), version="2023-06-01", signer=signer)
+                    if answer:
+                        responder.message(valid, one)
+                if r:
+                    best = min(best, (time.process_time() - started) / count * 1e6)
+            out[label] = best
     return out
 
 
