@@ -239,8 +239,6 @@ def check_request_counted(
 
     ``scan``: the ``scan.MessageScan`` of the messages, when the validator has made it already
     (with their shape); else the messages are scanned here (their shape is known to be right)."""
-    from .scan import finish_scan, scan_messages  # (scan imports this module's helpers)
-
     messages: list[dict[str, Any]] = body["messages"]
     if not messages:
         raise invalid("messages: at least one message is required")
@@ -487,3 +485,8 @@ def _check_thinking_loop(turns: list[dict[str, Any]], origins: list[list[int]]) 
         f"`{first}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block "
         "(preceeding the lastmost set of `tool_use` and `tool_result` blocks)." + THINKING_DOCS_TAIL
     )
+
+
+# The fast pass over the messages uses this module's helpers: imported last (this module is always
+# imported first, by validate.py).
+from .scan import finish_scan, scan_messages  # noqa: E402
