@@ -96,8 +96,18 @@ def scan_messages(
             return None
         role = message.get("role")
         content = message.get("content")
-        if type(content) is str and len(message) == 2 and (role == "user" or role == "assistant"):
-            pass  # the shape of a plain message: both members present, a string, a role of every version
+        if len(message) == 2 and (role == "user" or role == "assistant") and (
+            type(content) is str
+            or (  # one text block, as SDKs send back an answer: no more to check either
+                type(content) is list
+                and len(content) == 1
+                and type(first := content[0]) is dict
+                and len(first) == 2
+                and first.get("type") == "text"
+                and type(first.get("text")) is str
+            )
+        ):
+            pass  # the shape of a plain message: both members present, a role of every version
         elif check_message is not None and not check_message(message):
             return None
         if role != turn_role:
