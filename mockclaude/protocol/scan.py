@@ -76,15 +76,19 @@ def scan_messages(
     plain = 0
     expect = messages[0].get("role") if type(messages[0]) is dict else None
     if expect == "user" or expect == "assistant":
-        for message in messages:
-            if type(message) is not dict or len(message) != 2:
-                break
-            content = message.get("content")
-            if type(content) is not str or message.get("role") != expect or not content or content.isspace():
-                break
-            tokens += (len(content) + 3) // 4
-            expect = "user" if expect == "assistant" else "assistant"
-            plain += 1
+        try:  # (subscripts, not .get: this loop is most of a long request's validation)
+            for plain, message in enumerate(messages):
+                if type(message) is not dict or len(message) != 2:
+                    break
+                content = message["content"]
+                if type(content) is not str or message["role"] != expect or not content or content.isspace():
+                    break
+                tokens += (len(content) + 3) // 4
+                expect = "user" if expect == "assistant" else "assistant"
+            else:
+                plain = len(messages)
+        except KeyError:
+            pass  # messages[plain] lacks one: the loop below sees it
         if plain:
             tokens += BLOCK_OVERHEAD * plain
             nturns = plain
