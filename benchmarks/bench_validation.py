@@ -66,7 +66,7 @@ def measure() -> dict[str, float]:
 
 
 def measure_workloads(count: int = 100) -> dict[str, float]:
-    """µs to parse and validate the bodies of compare.py's heavy, t100 and t500 workloads, each body
+    """µs to parse and validate the bodies of compare.py's json, heavy, t100 and t500 workloads, each body
     new (a counter in the last turn, as ``--bodies vary``), and to answer them (the synthetic message,
     which reads the turns and counts tokens); best of 5 runs over ``count`` bodies."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -77,7 +77,7 @@ def measure_workloads(count: int = 100) -> dict[str, float]:
     responder = SyntheticResponder(signer)
     out = {}
     for w in workloads(32):
-        if w.name not in ("heavy", "t100", "t500"):
+        if w.name not in ("json", "heavy", "t100", "t500"):
             continue
         template = w.template
         for label, answer in ((f"{w.name}: parse + validate", False), (f"{w.name}: ... + answer", True)):
