@@ -24,9 +24,9 @@ from ..errors import ApiError
 from ..signatures import Signer, Verdict
 from ..tokens import BLOCK_OVERHEAD, MESSAGE_OVERHEAD, count_block
 from .models import ModelInfo
-from .rules import MAX_CACHE_BREAKPOINTS, _check_image, _check_prefill, _final_dialogue_turn, merge_turns
+from .rules import MAX_CACHE_BREAKPOINTS, _check_image, _check_prefill, _final_dialogue_turn
 
-__all__ = ["MessageScan", "finish_scan", "recent_turns", "scan_messages", "tail_turns"]
+__all__ = ["MessageScan", "finish_scan", "merged_turns", "recent_turns", "scan_messages", "tail_turns"]
 
 
 @dataclass(slots=True)
@@ -77,7 +77,7 @@ def scan_messages(
     expect = messages[0].get("role") if type(messages[0]) is dict else None
     if expect == "user" or expect == "assistant":
         try:  # (subscripts, not .get: this loop is most of a long request's validation)
-            for plain, message in enumerate(messages):
+            for plain, message in enumerate(messages):  # noqa: B007 - plain is read after the loop
                 if type(message) is not dict or len(message) != 2:
                     break
                 content = message["content"]
@@ -153,10 +153,6 @@ def scan_messages(
                         return None
                     tokens += BLOCK_OVERHEAD + (len(text) + 3) // 4
                     continue
-                try:
-                    tokens += count_block(block)
-                except RecursionError:  # a valid input too deep to measure: not counted here
-                    uncounted = True
                 if kind == "tool_result":
                     tools_seen = True
                     result_id = block["tool_use_id"]
@@ -164,10 +160,20 @@ def scan_messages(
                         return None
                     if run_open:
                         answered.add(result_id)
+                    result = block.get("content")
+                    if type(result) is str:  # the common case, counted as count_block counts it
+                        tokens += BLOCK_OVERHEAD + (len(result) + 3) // 4
+                        continue
                     found = _nested_ok(block, kind)
                     if found < 0:
                         return None
                     breakpoints += found
+                try:
+                    tokens += count_block(block)
+                except RecursionError:  # a valid input too deep to measure: not counted here
+                    uncounted = True
+                if kind == "tool_result":
+                    pass  # (checked above)
                 else:
                     run_open = False
                     if kind == "tool_use":
@@ -202,12 +208,12 @@ def scan_messages(
         if turn_role == "assistant" and cur_uses:
             return None
     elif tools_seen:  # a system turn last: the general walk
-        turns = merge_turns(messages)[0]
+        turns = merged_turns(messages)
         if not _pairing_ok(turns):
             return None
     if thinking_seen:
         if turns is None:
-            turns = merge_turns(messages)[0]
+            turns = merged_turns(messages)
         if not _signatures_ok(turns, signer):
             return None
     return MessageScan(
@@ -236,6 +242,24 @@ def finish_scan(
     return total
 
 
+def merged_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rules.merge_turns(messages)[0]`` without the origins of the blocks (only errors need them)."""
+    turns: list[dict[str, Any]] = []
+    role: Any = None
+    merged: list[Any] = []
+    for message in messages:
+        content = message["content"]
+        if message["role"] != role:
+            role = message["role"]
+            merged = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+            turns.append({"role": role, "content": merged})
+        elif isinstance(content, str):
+            merged.append({"type": "text", "text": content})
+        else:
+            merged.extend(content)
+    return turns
+
+
 def tail_turns(messages: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
     """The merged turns from the start of the ``n``-th last dialogue (non-system) turn to the end
     (all of them when there are fewer): the tail of ``merge_turns(messages)[0]``."""
@@ -249,7 +273,7 @@ def tail_turns(messages: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
                 seen += 1
             after = role
         start = i
-    return merge_turns(messages[start:])[0]
+    return merged_turns(messages[start:])
 
 
 def recent_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -264,7 +288,7 @@ def recent_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if role == "user":
             found = True
         start = i
-    return merge_turns(messages[start:] if found else messages)[0]
+    return merged_turns(messages[start:] if found else messages)
 
 
 def _image_ok(block: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ from ..signatures import Signer
 from . import rules
 from .betas import split_beta_fields
 from .models import ModelInfo
-from .scan import recent_turns, scan_messages
+from .scan import merged_turns, recent_turns, scan_messages
 from .schema import ENDPOINTS, fast_parts, shape_error, shape_ok
 from .versions import KNOWN_VERSIONS
 
@@ -61,7 +61,7 @@ class ValidRequest:
         """The merged turns (made on first use; a race only makes the same list twice)."""
         turns = self._turns
         if turns is None:
-            turns = self._turns = rules.merge_turns(self._source or [])[0]
+            turns = self._turns = merged_turns(self._source or [])
         return turns
 
     def recent_turns(self) -> list[dict[str, Any]]:

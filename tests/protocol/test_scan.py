@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from mockclaude.errors import ApiError
 from mockclaude.protocol import rules, validate_messages
-from mockclaude.protocol.scan import recent_turns, tail_turns
+from mockclaude.protocol.scan import merged_turns, recent_turns, tail_turns
 from mockclaude.protocol.schema import ENDPOINTS, get_validator, shape_error
 from mockclaude.responders.synthetic import request_digest
 from mockclaude.tokens import count_request
@@ -137,6 +137,7 @@ _TAIL_ROLES = st.sampled_from(["user", "assistant", "system"])
 def test_tails_are_the_tails_of_the_merged_turns(spec: list[tuple[str, Any]], n: int) -> None:
     messages = [{"role": role, "content": content} for role, content in spec]
     turns = rules.merge_turns(messages)[0]
+    assert merged_turns(messages) == turns
     tail = tail_turns(messages, n)
     assert tail == turns[len(turns) - len(tail):]
     dialogue = [t for t in turns if t["role"] != "system"]
