@@ -100,19 +100,15 @@ def scan_messages(
             return None
         role = message.get("role")
         content = message.get("content")
-        if len(message) == 2 and (role == "user" or role == "assistant") and (
-            type(content) is str
-            or (  # one text block, as SDKs send back an answer: no more to check either
-                type(content) is list
-                and len(content) == 1
-                and type(first := content[0]) is dict
-                and len(first) == 2
-                and first.get("type") == "text"
-                and type(first.get("text")) is str
+        if (
+            check_message is not None
+            and not (  # a plain message needs no other check of its shape (a role of every version)
+                len(message) == 2
+                and (role == "user" or role == "assistant")
+                and (type(content) is str or (type(content) is list and all(map(_plain_block, content))))
             )
+            and not check_message(message)
         ):
-            pass  # the shape of a plain message: both members present, a role of every version
-        elif check_message is not None and not check_message(message):
             return None
         if role != turn_role:
             # a new turn: the previous one (if a dialogue turn) is complete
@@ -219,6 +215,47 @@ def scan_messages(
     return MessageScan(
         None if uncounted else tokens + MESSAGE_OVERHEAD * nturns, breakpoints, tools_seen, final_role, turns
     )
+
+
+def _plain_block(block: Any) -> bool:
+    """True when ``block`` is a text, tool_use or tool_result block of its commonest form and of the
+    right shape: what the schema's check of it would answer, without calling it (False: not sure).
+
+    The forms (tests/protocol/test_scan.py checks them against the schema of every version):
+    ``{"type": "text", "text": str}``, ``{"type": "tool_use", "id": ID, "name": str, "input": {…}}``,
+    ``{"type": "tool_result", "tool_use_id": ID, "content": str}`` with or without a boolean
+    ``is_error``; ID matches ``schema.TOOL_USE_ID_PATTERN``."""
+    if type(block) is not dict:
+        return False
+    kind = block.get("type")
+    if kind == "text":
+        return len(block) == 2 and type(block.get("text")) is str
+    if kind == "tool_use":
+        return (
+            len(block) == 4
+            and type(block.get("name")) is str
+            and type(block.get("input")) is dict
+            and _plain_id(block.get("id"))
+        )
+    if kind == "tool_result":
+        size = len(block)
+        return (
+            type(block.get("content")) is str
+            and (size == 3 or (size == 4 and (block.get("is_error") is True or block.get("is_error") is False)))
+            and _plain_id(block.get("tool_use_id"))
+        )
+    return False
+
+
+def _plain_id(value: Any) -> bool:
+    """``value`` is a non-empty string of ASCII letters, digits, ``_`` and ``-`` (so it matches
+    ``^[a-zA-Z0-9_-]+$``; a string this refuses may still match: the schema's check then decides)."""
+    if type(value) is not str or not value.isascii():
+        return False
+    if value.isalnum():
+        return True
+    rest = value.replace("-", "").replace("_", "")
+    return bool(value) and (not rest or rest.isalnum())
 
 
 def finish_scan(

@@ -177,3 +177,74 @@ def test_the_answer_seed_is_unchanged(parts: list[bytes]) -> None:
     raw = b"{" + b",".join(parts) + b"}"  # not always JSON: the digest is of the bytes either way
     assert request_digest({}, raw, hashlib.sha256(raw).digest()) == _seed_before(raw)
     assert request_digest({}, raw) == _seed_before(raw)
+
+
+# --------------------------------------------------------------------------- plain blocks
+
+
+def test_plain_block_forms_are_the_schemas() -> None:
+    """The forms ``scan._plain_block`` recognises without the generated check are what the schema
+    says of them, in every version (a regenerated schema that changes them fails here)."""
+    from mockclaude.protocol.schema import TOOL_USE_ID_PATTERN, build_schema
+
+    for version in VERSIONS:
+        for endpoint in ENDPOINTS:
+            root = build_schema(version, endpoint)
+            defs = root["$defs"]
+            for role in ("UserMessageParam", "AssistantMessageParam"):
+                content = defs[role]["properties"]["content"]["anyOf"]
+                assert {"type": "string"} in content
+                [array] = [b for b in content if b.get("type") == "array"]
+                mapping = array["items"]["x-discriminator"]["mapping"]
+                assert mapping["text"] == "#/$defs/TextBlockParam"
+                assert mapping["tool_use"] == "#/$defs/ToolUseBlockParam"
+                assert mapping["tool_result"] == "#/$defs/ToolResultBlockParam"
+            text, use, result = (defs[n] for n in ("TextBlockParam", "ToolUseBlockParam", "ToolResultBlockParam"))
+            assert all(d.get("additionalProperties") is False for d in (text, use, result))
+            assert set(text["required"]) == {"text", "type"} and text["properties"]["text"] == {"type": "string"}
+            assert set(use["required"]) == {"id", "input", "name", "type"}
+            assert use["properties"]["id"] == {"type": "string", "pattern": TOOL_USE_ID_PATTERN}
+            assert use["properties"]["name"] == {"type": "string"}
+            assert use["properties"]["input"] == {"type": "object"}
+            assert set(result["required"]) == {"tool_use_id", "type"}
+            assert result["properties"]["tool_use_id"] == {"type": "string", "pattern": TOOL_USE_ID_PATTERN}
+            assert {"type": "string"} in result["properties"]["content"]["anyOf"]
+            assert result["properties"]["is_error"] == {"type": "boolean"}
+
+
+_ANY = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=6), st.just({}), st.just({"a": 1}),
+                 st.just([]), st.just(1.5))
+_IDS = st.one_of(st.text(alphabet="ab_-9Z \n.é", max_size=6), st.sampled_from(["toolu_01", "_", "-", "", "x\n"]))
+
+
+@st.composite
+def near_plain_blocks(draw: st.DrawFn) -> Any:
+    kind = draw(st.sampled_from(["text", "tool_use", "tool_result", "image", None]))
+    block: dict[str, Any] = {"type": kind}
+    if kind == "text":
+        block["text"] = draw(st.text(max_size=5) | _ANY)
+    elif kind == "tool_use":
+        block.update(id=draw(_IDS | _ANY), name=draw(st.text(max_size=4) | _ANY), input=draw(st.just({"q": 1}) | _ANY))
+    elif kind == "tool_result":
+        block.update(tool_use_id=draw(_IDS | _ANY), content=draw(st.text(max_size=4) | _ANY))
+        if draw(st.booleans()):
+            block["is_error"] = draw(_ANY)
+    for key in draw(st.lists(st.sampled_from(["type", "text", "id", "name", "input", "content", "tool_use_id"]),
+                             max_size=2)):
+        if draw(st.booleans()):
+            block.pop(key, None)
+        else:
+            block[key] = draw(_ANY)
+    if draw(st.integers(0, 9)) == 0:
+        block[draw(st.sampled_from(["cache_control", "citations", "extra"]))] = draw(_ANY)
+    return block if draw(st.integers(0, 19)) else draw(st.sampled_from([[block], "text", None]))
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(near_plain_blocks(), st.sampled_from(VERSIONS))
+def test_a_plain_block_is_a_valid_block(block: Any, version: str) -> None:
+    from mockclaude.protocol.scan import _plain_block
+
+    if _plain_block(block):  # never accepts what the schema refuses
+        message = {"role": "user", "content": [block]}
+        assert get_validator(version, "messages").is_valid({"model": MODEL, "max_tokens": 1, "messages": [message]})
