@@ -49,6 +49,22 @@ def typical() -> dict[str, object]:
     }
 
 
+def agent_loop(rounds: int) -> dict[str, object]:
+    """An agent's tool loop: a task, then ``rounds`` of (assistant text + tool_use, user tool_result);
+    166 rounds are 333 messages, about 64 KB, ending with a tool result (``MARK`` in it, as compare.py's)."""
+    messages: list[dict[str, object]] = [{"role": "user", "content": "Fix the failing test in the repository."}]
+    for i in range(rounds):
+        tid = f"toolu_01{i:06d}AbCdEfGhIjKlMnOp"
+        messages.append({"role": "assistant", "content": [
+            {"type": "text", "text": f"Step {i}: let me read the next file."},
+            {"type": "tool_use", "id": tid, "name": "read_file", "input": {"path": f"src/module_{i}.py"}}]})
+        messages.append({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": tid, "content": "def f(x):\n    return x + 1\n" * 4}]})
+    messages[-1]["content"][0]["content"] += "@@VARY@@"  # type: ignore[index]
+    return {"model": "claude-sonnet-4-5-20250929", "max_tokens": 1024, "tools": [_tool("read_file")],
+            "messages": messages}
+
+
 def measure() -> dict[str, float]:
     """µs per request, best of 5 runs, for each measured call."""
     body = typical()
@@ -66,7 +82,8 @@ def measure() -> dict[str, float]:
 
 
 def measure_workloads(count: int = 100) -> dict[str, float]:
-    """µs to parse and validate the bodies of compare.py's json, heavy, t100 and t500 workloads, each body
+    """µs to parse and validate the bodies of compare.py's json, heavy, t100 and t500 workloads and of an
+    agent's tool loop (:func:`agent_loop`), each body
     new (a counter in the last turn, as ``--bodies vary``), and to answer them (the synthetic message,
     which reads the turns and counts tokens); best of 5 runs over ``count`` bodies."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -76,11 +93,10 @@ def measure_workloads(count: int = 100) -> dict[str, float]:
 
     responder = SyntheticResponder(signer)
     out = {}
-    for w in workloads(32):
-        if w.name not in ("json", "heavy", "t100", "t500"):
-            continue
-        template = w.template
-        for label, answer in ((f"{w.name}: parse + validate", False), (f"{w.name}: ... + answer", True)):
+    templates = [(w.name, w.template) for w in workloads(32) if w.name in ("json", "heavy", "t100", "t500")]
+    templates.append(("agent", json.dumps(agent_loop(166), separators=(",", ":")).encode()))
+    for name, template in templates:
+        for label, answer in ((f"{name}: parse + validate", False), (f"{name}: ... + answer", True)):
             best = float("inf")
             for r in range(6):  # the first run warms up
                 bodies = [template.replace(MARK.encode(), b"%d-%d" % (r, i)) for i in range(count)]
