@@ -55,6 +55,7 @@ class ValidRequest:
     # body the schema saw, beta stand-ins included).
     _turns: list[dict[str, Any]] | None = None
     _source: list[dict[str, Any]] | None = None
+    _recent: list[dict[str, Any]] | None = None  # recent_turns() once made
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -66,12 +67,17 @@ class ValidRequest:
 
     def recent_turns(self) -> list[dict[str, Any]]:
         """The tail of :attr:`messages` from the last ``user`` turn (all of them without one),
-        made without merging the whole conversation."""
-        if self._turns is not None:
+        made without merging the whole conversation (once: a remembered request is answered again)."""
+        recent = self._recent
+        if recent is None:
             turns = self._turns
-            last_user = next((t for t in range(len(turns) - 1, -1, -1) if turns[t]["role"] == "user"), 0)
-            return turns[last_user:]
-        return recent_turns(self._source or [])
+            if turns is not None:
+                last_user = next((t for t in range(len(turns) - 1, -1, -1) if turns[t]["role"] == "user"), 0)
+                recent = turns[last_user:]
+            else:
+                recent = recent_turns(self._source or [])
+            self._recent = recent
+        return recent
 
 
 def _thinking(value: Any) -> dict[str, Any] | None:
