@@ -20,11 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from ..errors import ApiError
 from ..signatures import Signer, Verdict
 from ..tokens import BLOCK_OVERHEAD, MESSAGE_OVERHEAD, count_block
 from .models import ModelInfo
 from .rules import MAX_CACHE_BREAKPOINTS, _check_image, _check_prefill, _final_dialogue_turn
+
+_dumps = orjson.dumps
 
 __all__ = ["MessageScan", "finish_scan", "merged_turns", "recent_turns", "scan_messages", "tail_turns"]
 
@@ -164,26 +168,33 @@ def scan_messages(
                     if found < 0:
                         return None
                     breakpoints += found
+                if kind == "tool_use":
+                    run_open = False
+                    tools_seen = True
+                    try:  # counted as count_block counts it
+                        tokens += BLOCK_OVERHEAD + (len(block["name"]) + 3) // 4 + (len(_dumps(block["input"])) + 3) // 4
+                    except (TypeError, RecursionError):  # orjson refuses it (too deep): count_block decides
+                        try:
+                            tokens += count_block(block)
+                        except RecursionError:  # a valid input too deep to measure: not counted here
+                            uncounted = True
+                    use_id = block["id"]
+                    if tool_use_ids is None:
+                        tool_use_ids = {use_id}
+                    elif use_id in tool_use_ids:
+                        return None
+                    else:
+                        tool_use_ids.add(use_id)
+                    if role == "assistant":
+                        cur_uses.append(use_id)
+                    continue
                 try:
                     tokens += count_block(block)
                 except RecursionError:  # a valid input too deep to measure: not counted here
                     uncounted = True
-                if kind == "tool_result":
-                    pass  # (checked above)
-                else:
+                if kind != "tool_result":  # (checked above)
                     run_open = False
-                    if kind == "tool_use":
-                        tools_seen = True
-                        use_id = block["id"]
-                        if tool_use_ids is None:
-                            tool_use_ids = {use_id}
-                        elif use_id in tool_use_ids:
-                            return None
-                        else:
-                            tool_use_ids.add(use_id)
-                        if role == "assistant":
-                            cur_uses.append(use_id)
-                    elif kind == "image":
+                    if kind == "image":
                         if not _image_ok(block):
                             return None
                     elif kind == "search_result" or kind == "document":
@@ -249,13 +260,25 @@ def _plain_block(block: Any) -> bool:
 
 def _plain_id(value: Any) -> bool:
     """``value`` is a non-empty string of ASCII letters, digits, ``_`` and ``-`` (so it matches
-    ``^[a-zA-Z0-9_-]+$``; a string this refuses may still match: the schema's check then decides)."""
-    if type(value) is not str or not value.isascii():
+    ``^[a-zA-Z0-9_-]+$``; a string this refuses may still match: the schema's check then decides).
+    Ids seen to pass are remembered, up to a bound: an agent sends each one again on every turn."""
+    if type(value) is not str:
         return False
-    if value.isalnum():
+    if value in _PLAIN_IDS:
         return True
-    rest = value.replace("-", "").replace("_", "")
-    return bool(value) and (not rest or rest.isalnum())
+    if not value.isascii():
+        return False
+    if not value.isalnum():
+        rest = value.replace("-", "").replace("_", "")
+        if not value or (rest and not rest.isalnum()):
+            return False
+    if len(_PLAIN_IDS) < _PLAIN_IDS_MAX and len(value) <= 256:
+        _PLAIN_IDS[value] = None
+    return True
+
+
+_PLAIN_IDS: dict[str, None] = {}
+_PLAIN_IDS_MAX = 4096
 
 
 def finish_scan(
