@@ -339,7 +339,7 @@ class MockClaudeApp:
                 self.threads.check_model(ex.turn, valid.model.id)
             if ex.turn is None:
                 # the synthetic answer's digest: the same hash, unless there is a stream flag to leave out
-                valid.digest = request_digest(ex.body, raw, digest)
+                valid.digest = request_digest(ex.body, raw, digest) if valid.stream_keys else digest
                 if "thread" not in body:
                     self.admitted.put(digest, context, ex.endpoint, valid, len(raw))
         ex.valid = valid

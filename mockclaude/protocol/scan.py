@@ -42,6 +42,10 @@ class MessageScan:
     tools_seen: bool  # a tool_use or tool_result block
     final_role: Any  # the role of the last dialogue (non-system) message, None without one
     turns: list[dict[str, Any]] | None  # the merged turns, when a rule needed them all
+    # Some object in the messages may have members other than those of a plain message or block
+    # (``role``/``content``, ``type``/``text``, ``tool_use_id``/``content``/``is_error``): see
+    # ``ValidRequest.stream_keys``.
+    opaque: bool = True
 
 
 def scan_messages(
@@ -75,6 +79,7 @@ def scan_messages(
     tokens = 0  # input tokens of the blocks (the per-turn overhead is added at the end)
     breakpoints = 0
     uncounted = False
+    opaque = check_message is None  # some object in the messages has members not known here
     # Plain messages first, the bulk of a long conversation: alternating roles, non-blank string
     # content (their shape needs no other check, and they open and close a turn each, no tool in it).
     plain = 0
@@ -104,16 +109,14 @@ def scan_messages(
             return None
         role = message.get("role")
         content = message.get("content")
-        if (
-            check_message is not None
-            and not (  # a plain message needs no other check of its shape (a role of every version)
-                len(message) == 2
-                and (role == "user" or role == "assistant")
-                and (type(content) is str or (type(content) is list and all(map(_plain_block, content))))
-            )
-            and not check_message(message)
+        if check_message is not None and not (  # a plain message needs no other check of its shape
+            len(message) == 2
+            and (role == "user" or role == "assistant")  # (a role of every version)
+            and (type(content) is str or (type(content) is list and all(map(_plain_block, content))))
         ):
-            return None
+            if not check_message(message):
+                return None
+            opaque = True
         if role != turn_role:
             # a new turn: the previous one (if a dialogue turn) is complete
             if turn_role is not None and turn_role != "system":
@@ -170,7 +173,7 @@ def scan_messages(
                     breakpoints += found
                 if kind == "tool_use":
                     run_open = False
-                    tools_seen = True
+                    tools_seen = opaque = True  # (its input's members are anything)
                     try:  # counted as count_block counts it
                         tokens += BLOCK_OVERHEAD + (len(block["name"]) + 3) // 4 + (len(_dumps(block["input"])) + 3) // 4
                     except (TypeError, RecursionError):  # orjson refuses it (too deep): count_block decides
@@ -224,7 +227,7 @@ def scan_messages(
         if not _signatures_ok(turns, signer):
             return None
     return MessageScan(
-        None if uncounted else tokens + MESSAGE_OVERHEAD * nturns, breakpoints, tools_seen, final_role, turns
+        None if uncounted else tokens + MESSAGE_OVERHEAD * nturns, breakpoints, tools_seen, final_role, turns, opaque
     )
 
 

@@ -51,6 +51,11 @@ class ValidRequest:
     # The structured-output format the answer must follow: ``output_config.format`` or, under the
     # structured-outputs beta, ``output_format`` (both ``{"type": "json_schema", "schema": …}``).
     output_format: dict[str, Any] | None = None
+    # False when no object of the body has a member named ``stream`` or ``…"stream`` (the plain
+    # messages' and blocks' members are known): then the bytes cannot hold a ``"stream": true|false``
+    # to leave out of the answer's digest (``synthetic.request_digest``), which is their SHA-256, and
+    # the server need not search them for one. True: not known.
+    stream_keys: bool = True
     # The merged turns once made (None: not yet), and the messages they are made from (those of the
     # body the schema saw, beta stand-ins included).
     _turns: list[dict[str, Any]] | None = None
@@ -78,6 +83,21 @@ class ValidRequest:
                 recent = recent_turns(self._source or [])
             self._recent = recent
         return recent
+
+
+def _may_hold_stream_keys(body: dict[str, Any]) -> bool:
+    """The top level of ``body`` (its messages aside) may have a member named ``stream`` or ending
+    in ``"stream``, at any depth: True for such a key, or any object or list in it (not walked: a small
+    body's bytes are searched as fast), but for a list of strings."""
+    for key, value in body.items():
+        if key == "messages":
+            continue
+        if key == "stream" or key.endswith('"stream'):
+            return True
+        kind = type(value)
+        if kind is dict or (kind is list and not all(type(item) is str for item in value)):
+            return True
+    return False
 
 
 def _thinking(value: Any) -> dict[str, Any] | None:
@@ -162,6 +182,7 @@ def validate_messages(
         stop_sequences=list(body.get("stop_sequences") or []),
         endpoint=endpoint,
         output_format=output_format or admitted.get("output_format"),
+        stream_keys=scan is None or scan.opaque or body is not sent or _may_hold_stream_keys(sent),
         message_tokens=message_tokens,
         cache_breakpoints=breakpoints,
         _turns=turns,

@@ -18,6 +18,7 @@ import hashlib
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -248,3 +249,70 @@ def test_a_plain_block_is_a_valid_block(block: Any, version: str) -> None:
     if _plain_block(block):  # never accepts what the schema refuses
         message = {"role": "user", "content": [block]}
         assert get_validator(version, "messages").is_valid({"model": MODEL, "max_tokens": 1, "messages": [message]})
+
+
+# --------------------------------------------------------------------------- no stream flag to search for
+
+_FLAG_KEYS = st.sampled_from(["stream", 'a"stream', "streams", "Stream", "x"])
+
+
+@st.composite
+def flagged(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid or invalid body with, now and then, a member that could be (or look like) a stream flag."""
+    body = copy.deepcopy(draw(plain_conversation() | st.sampled_from(CORPUS)))
+    for _ in range(draw(st.integers(0, 2))):
+        key, value = draw(_FLAG_KEYS), draw(st.sampled_from([True, False, 1, "stream", None]))
+        where = draw(st.sampled_from(["top", "message", "block", "input", "metadata"]))
+        message = draw(st.sampled_from(body["messages"]))
+        if where == "top":
+            body[key] = value
+        elif where == "message" and isinstance(message, dict):
+            message[key] = value
+        elif where in ("block", "input") and isinstance(message, dict) and isinstance(message.get("content"), list):
+            blocks = [b for b in message["content"] if isinstance(b, dict)]
+            if blocks:
+                block = draw(st.sampled_from(blocks))
+                (block.setdefault("input", {}) if where == "input" and isinstance(block.get("input"), dict) else block)[key] = value
+        elif where == "metadata":
+            body["metadata"] = {key: value}
+    return body
+
+
+def _raws(body: dict[str, Any]) -> list[bytes]:
+    import json
+
+    import orjson
+
+    return [orjson.dumps(body), json.dumps(body).encode(), json.dumps(body, indent=1, ensure_ascii=False).encode()]
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+@given(flagged(), st.sampled_from(VERSIONS))
+def test_no_stream_keys_means_the_digest_is_the_sha256(body: dict[str, Any], version: str) -> None:
+    try:
+        valid = validate_messages(body, version=version, signer=SIGNER)
+    except ApiError:
+        return
+    if not valid.stream_keys:
+        for raw in _raws(body):
+            assert request_digest(body, raw) == hashlib.sha256(raw).digest() == _seed_before(raw)
+
+
+def test_stream_keys_are_seen() -> None:
+    messages = [{"role": "user", "content": "Hi"}]
+    plain = {"model": MODEL, "max_tokens": 9, "messages": messages}
+    assert not validate_messages(plain, version="2023-06-01", signer=SIGNER).stream_keys
+    for body in ({**plain, "stream": False}, {**plain, "metadata": {"user_id": "u"}},
+                 {**plain, "messages": [{"role": "user", "content": [{"type": "text", "text": "t"}]}, {
+                     "role": "assistant", "content": [
+                         {"type": "tool_use", "id": "toolu_1", "name": "n", "input": {"stream": True}}]}, {
+                     "role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}]}]}):
+        assert validate_messages(body, version="2023-06-01", signer=SIGNER).stream_keys
+    # a duplicate key: the parsed body keeps the last value, the bytes still hold the flag
+    raw = b'{"model":"%s","max_tokens":9,"stream":true,"stream":1,"messages":[{"role":"user","content":"Hi"}]}' % MODEL.encode()
+    from mockclaude.protocol import parse_body
+
+    parsed = parse_body(raw)
+    with pytest.raises(ApiError):  # stream: 1 is refused; the flag's presence is what matters
+        validate_messages(parsed, version="2023-06-01", signer=SIGNER)
+    assert "stream" in parsed  # (so stream_keys would be True for it)
