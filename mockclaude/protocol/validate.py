@@ -80,7 +80,15 @@ class ValidRequest:
                 last_user = next((t for t in range(len(turns) - 1, -1, -1) if turns[t]["role"] == "user"), 0)
                 recent = turns[last_user:]
             else:
-                recent = recent_turns(self._source or [])
+                source = self._source or []
+                last = source[-1] if source else None
+                if last is not None and last["role"] == "user" and (len(source) == 1 or source[-2]["role"] != "user"):
+                    # the common case, one user message last: its turn alone
+                    content = last["content"]
+                    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+                    recent = [{"role": "user", "content": blocks}]
+                else:
+                    recent = recent_turns(source)
             self._recent = recent
         return recent
 

@@ -48,8 +48,11 @@ def _reference(body: Any, version: str, endpoint: str) -> tuple[Any, ...]:
 
 def _now(body: Any, version: str, endpoint: str) -> tuple[Any, ...]:
     valid = validate_messages(body, version=version, signer=SIGNER, endpoint=endpoint)
+    recent = valid.recent_turns()  # made before the turns, from the messages
     turns = valid.messages  # made on first use
     assert turns == rules.merge_turns(body["messages"])[0]
+    users = [t for t, turn in enumerate(turns) if turn["role"] == "user"]
+    assert recent == (turns[users[-1]:] if users else turns)
     tokens = count_request([], [], [], valid.message_tokens) if valid.message_tokens is not None else None
     if tokens is not None:  # what the pass counted is what counting the merged turns gives
         assert tokens == count_request([], turns, [])
