@@ -42,6 +42,7 @@ def _reference(body: Any, version: str, endpoint: str) -> tuple[Any, ...]:
         error = shape_error(body, version, endpoint)
         assert error is not None
         raise error
+    rules.check_model(body["model"], strict=False)  # validate_messages' order: the model, then the rest
     max_tokens, turns = _precise(body, version, endpoint)
     return max_tokens, turns, count_request([], turns, []), _breakpoints(body)
 
@@ -319,3 +320,8 @@ def test_stream_keys_are_seen() -> None:
     with pytest.raises(ApiError):  # stream: 1 is refused; the flag's presence is what matters
         validate_messages(parsed, version="2023-06-01", signer=SIGNER)
     assert "stream" in parsed  # (so stream_keys would be True for it)
+
+
+def test_the_model_is_judged_before_the_messages() -> None:
+    for body in ({"model": "text", "max_tokens": 9, "messages": []}, {"model": MODEL, "max_tokens": 9, "messages": []}):
+        _same(body, "2023-06-01", "messages")
