@@ -389,8 +389,7 @@ class MockClaudeApp:
         # endpoint, beta flags); a thread's request depends on the thread's state, so it never is.
         digest = self.admitted.digest(raw)
         context = meta.context
-        threaded = b'"thread"' in raw
-        valid = None if threaded else self.admitted.get(digest, context, ex.endpoint)
+        valid = self.admitted.get(digest, context, ex.endpoint)  # (bodies with a thread are never kept)
         if valid is not None:
             ex.body = valid.body
         else:
@@ -414,8 +413,8 @@ class MockClaudeApp:
                 self.threads.check_model(ex.turn, valid.model.id)
             if ex.turn is None:
                 # the synthetic answer's digest: the same hash, unless there is a stream flag to leave out
-                valid.digest = request_digest(ex.body, raw) if b'"stream"' in raw else digest
-                if not threaded:
+                valid.digest = request_digest(ex.body, raw, digest) if valid.stream_keys else digest
+                if "thread" not in body:
                     self.admitted.put(digest, context, ex.endpoint, valid, len(raw))
         ex.valid = valid
         ex.stream = bool(valid.stream)

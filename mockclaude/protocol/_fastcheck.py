@@ -499,10 +499,19 @@ def _flat_any(branches: list[Any]) -> list[Any]:
     return out
 
 
-def compile_source(schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The generated checker's source (entry point ``check``) and the constants it refers to."""
+def compile_source(
+    schema: dict[str, Any], entries: dict[str, dict[str, Any]] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The generated checker's source (entry point ``check``) and the constants it refers to.
+
+    ``entries``: more entry points, by name (``entry_…``), for sub-schemas whose ``$ref`` resolve in
+    ``schema`` (they share its functions)."""
     src = _Source(schema)
     src.function("check", schema)
+    for name, sub in (entries or {}).items():
+        if not name.startswith("entry_"):
+            raise ValueError(f"entry names start with 'entry_', not {name!r}")
+        src.function(name, sub)
     while src.pending:
         name, sub = src.pending.pop()
         src.function(name, sub)
@@ -548,9 +557,14 @@ def compile_schema(schema: dict[str, Any]) -> Check:
     The source is generated and executed in memory; its compiled form is cached on disk (see
     :func:`_compiled`).
     """
-    source, ns = compile_source(schema)
+    return compile_checks(schema, {})["check"]
+
+
+def compile_checks(schema: dict[str, Any], entries: dict[str, dict[str, Any]]) -> dict[str, Check]:
+    """:func:`compile_schema` with more entry points (see :func:`compile_source`): ``check`` and each
+    name of ``entries``, compiled together."""
+    source, ns = compile_source(schema, entries)
     exec(_compiled(source), ns)  # noqa: S102 - our own source
     for table in [k for k in ns if k.startswith("U") and k[1:].isdigit()]:
         ns[table] = {tag: ns[fn] for tag, fn in ns[table].items()}  # names -> the functions
-    check: Check = ns["check"]
-    return check
+    return {name: ns[name] for name in ("check", *entries)}
