@@ -24,6 +24,8 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+import orjson
+
 Check = Callable[[Any], bool]
 
 _ANNOTATIONS = {"$schema", "$defs", "description", "title", "default", "examples"}
@@ -520,36 +522,86 @@ def _cache_dir() -> Path:
 
 
 def _compiled(source: str) -> CodeType:
-    """``compile(source)``, kept on disk by the digest of the source and the interpreter: compiling the
-    ~5,000 generated lines is most of a cold start's first request, loading them ~1 ms. Any problem
-    with the cache (read-only, missing, corrupt) only means compiling again."""
-    key = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0{source}".encode()).hexdigest()[:32]
-    path = _cache_dir() / f"fastcheck-{key}.marshal"
+    """``compile(source)``: the code of a generated checker."""
+    return compile(source, "<mockclaude fast schema check>", "exec")
+
+
+# The generator's own source: with the schema, it decides the generated checker (see _generated).
+_GENERATOR = hashlib.sha256(Path(__file__).read_bytes()).hexdigest() if Path(__file__).is_file() else ""
+
+
+def _freeze(ns: dict[str, Any]) -> dict[str, Any] | None:
+    """The checker's constants in a form marshal can write (regex searches as their pattern, this
+    module's helpers by name), or None when one is of a kind not foreseen here (then nothing is kept)."""
+    out: dict[str, Any] = {}
+    for name, value in ns.items():
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, re.Pattern) and getattr(value, "__name__", "") == "search":
+            out[name] = ("re.search", owner.pattern, owner.flags)
+        elif callable(value):
+            helper = getattr(value, "__name__", "")
+            if globals().get(helper) is not value:
+                return None
+            out[name] = ("helper", helper)
+        elif isinstance(value, (frozenset, tuple, dict, str, int, float)):
+            out[name] = ("value", value)
+        else:
+            return None
+    return out
+
+
+def _thaw(frozen: dict[str, Any]) -> dict[str, Any]:
+    ns: dict[str, Any] = {}
+    for name, (kind, *args) in frozen.items():
+        if kind == "re.search":
+            ns[name] = re.compile(args[0], args[1]).search
+        elif kind == "helper":
+            ns[name] = globals()[args[0]]
+        else:
+            ns[name] = args[0]
+    return ns
+
+
+def _generated(schema: dict[str, Any]) -> tuple[CodeType, dict[str, Any]]:
+    """The checker's code and constants, kept on disk by the digest of the schema, this generator's
+    source and the interpreter: generating and compiling the ~5,000 lines is most of a cold start's
+    first request, loading them ~1 ms. Any problem with the cache (read-only, missing, corrupt) only
+    means generating again."""
     try:
-        code = marshal.loads(path.read_bytes())
-        if isinstance(code, CodeType):
-            return code
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
-    code = compile(source, "<mockclaude fast schema check>", "exec")
+        canon = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # not JSON (an int over 64 bits, a non-str key): no digest, so no cache
+        source, ns = compile_source(schema)
+        return _compiled(source), ns
+    key = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0{_GENERATOR}\0".encode() + canon)
+    path = _cache_dir() / f"fastcheck-{key.hexdigest()[:32]}.marshal"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(code))
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
-    except OSError:
+        code, frozen = marshal.loads(path.read_bytes())
+        if isinstance(code, CodeType) and isinstance(frozen, dict):
+            return code, _thaw(frozen)
+    except (OSError, ValueError, EOFError, TypeError, KeyError, re.error):
         pass
-    return code
+    source, ns = compile_source(schema)
+    code = _compiled(source)
+    frozen = _freeze(ns)
+    if frozen is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps((code, frozen)))
+            os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+        except (OSError, ValueError):
+            pass
+    return code, ns
 
 
 def compile_schema(schema: dict[str, Any]) -> Check:
     """A function telling whether an instance is valid under ``schema`` (the subset described above).
 
     The source is generated and executed in memory; its compiled form is cached on disk (see
-    :func:`_compiled`).
+    :func:`_generated`).
     """
-    source, ns = compile_source(schema)
-    exec(_compiled(source), ns)  # noqa: S102 - our own source
+    code, ns = _generated(schema)
+    exec(code, ns)  # noqa: S102 - our own source
     for table in [k for k in ns if k.startswith("U") and k[1:].isdigit()]:
         ns[table] = {tag: ns[fn] for tag, fn in ns[table].items()}  # names -> the functions
     check: Check = ns["check"]
