@@ -526,8 +526,16 @@ def _compiled(source: str) -> CodeType:
     return compile(source, "<mockclaude fast schema check>", "exec")
 
 
-# The generator's own source: with the schema, it decides the generated checker (see _generated).
-_GENERATOR = hashlib.sha256(Path(__file__).read_bytes()).hexdigest() if Path(__file__).is_file() else ""
+def _generator_digest() -> str | None:
+    """The digest of this module's source, which with the schema decides the generated checker; None
+    when it cannot be read (a zip import, say): then no checker is cached, as none could be told stale."""
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+_GENERATOR = _generator_digest()
 
 
 def _freeze(ns: dict[str, Any]) -> dict[str, Any] | None:
@@ -570,6 +578,8 @@ def _generated(schema: dict[str, Any]) -> tuple[CodeType, dict[str, Any]]:
     try:
         canon = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # not JSON (an int over 64 bits, a non-str key): no digest, so no cache
+        canon = None
+    if canon is None or _GENERATOR is None:
         source, ns = compile_source(schema)
         return _compiled(source), ns
     key = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0{_GENERATOR}\0".encode() + canon)
