@@ -492,7 +492,8 @@ def main() -> None:
     ap.add_argument("--no-aimock", action="store_true")
     ap.add_argument("--no-bare", action="store_true")
     ap.add_argument("--no-compile", action="store_true",
-                    help="do not byte-compile the mockclaude trees first (cold start then includes compiling them)")
+                    help="do not byte-compile the mockclaude trees first (cold start then includes compiling the "
+                         "modules that have no .pyc yet: --against's fresh checkout, this tree's edited files)")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get update && apt-get install -y wrk (Debian/Ubuntu), "
