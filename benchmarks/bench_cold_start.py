@@ -13,8 +13,8 @@ Rows, each a fresh ``python`` per run, the trees' runs interleaved (medians of `
 * ``+ import uvicorn`` — the same with uvicorn imported too: what the server adds before it runs
   (``mockclaude serve``'s launch → first 200 over HTTP is compare.py's cold start column).
 
-Wall and CPU (user + system) milliseconds, and the modules loaded. CPU is the steadier figure on a
-shared machine. Like compare.py, the trees are byte-compiled first, as an install would be.
+Wall and CPU (user + system, POSIX) milliseconds, and the modules loaded. CPU is the steadier figure
+on a shared machine. Like compare.py, the trees are byte-compiled first, as an install would be.
 """
 
 from __future__ import annotations
