@@ -13,6 +13,7 @@ tests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
@@ -526,16 +527,22 @@ def _compiled(source: str) -> CodeType:
     return compile(source, "<mockclaude fast schema check>", "exec")
 
 
+# The modules whose source decides the generated checker (with the schema): this one. A helper the
+# generator comes to use from another module must be added here, or a stale checker could be loaded.
+_GENERATOR_SOURCES = ("_fastcheck.py",)
+
+
+@functools.cache
 def _generator_digest() -> str | None:
-    """The digest of this module's source, which with the schema decides the generated checker; None
-    when it cannot be read (a zip import, say): then no checker is cached, as none could be told stale."""
+    """A digest of the generator's sources; None when they cannot be read (a zip import, say): then
+    no checker is cached, as none could be told stale."""
     try:
-        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        digest = hashlib.sha256()
+        for name in _GENERATOR_SOURCES:
+            digest.update(name.encode() + b"\0" + Path(__file__).with_name(name).read_bytes() + b"\0")
+        return digest.hexdigest()
     except OSError:
         return None
-
-
-_GENERATOR = _generator_digest()
 
 
 def _freeze(ns: dict[str, Any]) -> dict[str, Any] | None:
@@ -551,7 +558,7 @@ def _freeze(ns: dict[str, Any]) -> dict[str, Any] | None:
             if globals().get(helper) is not value:
                 return None
             out[name] = ("helper", helper)
-        elif isinstance(value, (frozenset, tuple, dict, str, int, float)):
+        elif value is None or isinstance(value, (frozenset, tuple, dict, list, str, bytes, int, float)):
             out[name] = ("value", value)
         else:
             return None
@@ -571,7 +578,7 @@ def _thaw(frozen: dict[str, Any]) -> dict[str, Any]:
 
 
 def _generated(schema: dict[str, Any]) -> tuple[CodeType, dict[str, Any]]:
-    """The checker's code and constants, kept on disk by the digest of the schema, this generator's
+    """The checker's code and constants, kept on disk by the digest of the schema, the generator's
     source and the interpreter: generating and compiling the ~5,000 lines is most of a cold start's
     first request, loading them ~1 ms. Any problem with the cache (read-only, missing, corrupt) only
     means generating again."""
@@ -579,10 +586,11 @@ def _generated(schema: dict[str, Any]) -> tuple[CodeType, dict[str, Any]]:
         canon = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # not JSON (an int over 64 bits, a non-str key): no digest, so no cache
         canon = None
-    if canon is None or _GENERATOR is None:
+    generator = _generator_digest()
+    if canon is None or generator is None:
         source, ns = compile_source(schema)
         return _compiled(source), ns
-    key = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0{_GENERATOR}\0".encode() + canon)
+    key = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0{generator}\0".encode() + canon)
     path = _cache_dir() / f"fastcheck-{key.hexdigest()[:32]}.marshal"
     try:
         code, frozen = marshal.loads(path.read_bytes())

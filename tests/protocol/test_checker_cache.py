@@ -74,13 +74,13 @@ def test_the_cache_is_keyed_by_the_schema_and_the_generator(cache: Any, monkeypa
     check = _fastcheck.compile_schema(looser)
     assert check({"id": "abc_12", "items": [], "extra": 1})  # not the stricter schema's entry
     assert len(list(cache.iterdir())) == 2
-    monkeypatch.setattr(_fastcheck, "_GENERATOR", "another version of the generator")
+    monkeypatch.setattr(_fastcheck, "_generator_digest", lambda: "another version of the generator")
     _fastcheck.compile_schema(SCHEMA)
     assert len(list(cache.iterdir())) == 3
 
 
 def test_without_the_generator_source_nothing_is_cached(cache: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(_fastcheck, "_GENERATOR", None)  # e.g. imported from a zip: staleness unknowable
+    monkeypatch.setattr(_fastcheck, "_generator_digest", lambda: None)  # e.g. a zip import: staleness unknowable
     check = _fastcheck.compile_schema(SCHEMA)
     assert [check(b) for b in BODIES[:3]] == [True, True, False]
     assert list(cache.iterdir()) == []
