@@ -30,6 +30,10 @@ LAZY = (
     "anthropic",
     "pydantic",
     "pytest",
+    "uvicorn",  # --server uvicorn only (the default is mockclaude.httpserver)
+    "click",  # uvicorn's
+    "watchfiles",
+    "multiprocessing",
 )
 
 # A child that runs ``mockclaude serve --port 0`` in its main thread (signals and all, as the command
