@@ -10,8 +10,9 @@ Rows, each a fresh ``python`` per run, the trees' runs interleaved (medians of `
 * ``python -c pass`` — the interpreter alone;
 * ``first answer`` — import ``mockclaude.cli``, ``.app`` and ``.server``, build the app from the
   environment's settings, answer one request (checked: a 200 with an assistant message);
-* ``+ import uvicorn`` — the same with uvicorn imported too: what the server adds before it runs
-  (``mockclaude serve``'s launch → first 200 over HTTP is compare.py's cold start column).
+* ``+ server import`` — the same with the HTTP server's module imported too (``mockclaude.httpserver``,
+  or uvicorn in a tree without it): what the server adds before it runs (``mockclaude serve``'s
+  launch → first 200 over HTTP is compare.py's cold start column).
 
 Wall and CPU (user + system, POSIX) milliseconds, and the modules loaded. CPU is the steadier figure
 on a shared machine. Like compare.py, the trees are byte-compiled first, as an install would be.
@@ -103,7 +104,8 @@ def main() -> None:
                                stdout=subprocess.DEVNULL)
         rows: dict[str, tuple[Path, list[str]]] = {"python -c pass": (ROOT, [sys.executable, "-c", "pass"])}
         for label, tree in trees.items():
-            for name, extra in (("first answer", ""), ("+ import uvicorn", "import uvicorn")):
+            server = "try:\n    import mockclaude.httpserver\nexcept ImportError:\n    import uvicorn"
+            for name, extra in (("first answer", ""), ("+ server import", server)):
                 rows[f"{name} ({label})"] = (tree, [sys.executable, "-c", CHILD.format(extra=extra, body=body)])
         walls: dict[str, list[float]] = {k: [] for k in rows}
         cpus: dict[str, list[float]] = {k: [] for k in rows}
