@@ -16,14 +16,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
-from starlette.applications import Starlette
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers  # (loaded by starlette.requests anyway)
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
 from . import protocol
 from .admission import AdmissionMemo
@@ -47,6 +45,10 @@ from .sse import (
 )
 from .threads import ThreadStore
 from .tokens import count_request
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
 
 __all__ = ["Exchange", "MockClaudeApp", "create_app"]
 
@@ -203,10 +205,7 @@ class MockClaudeApp:
         self.responders: list[Any] = self._build_responders()
         self.script.configure(settings.responses)
         self.faults = self._build_faults()
-        self.router = Starlette(
-            routes=self._routes(),
-            exception_handlers={404: self._not_found, 405: self._not_allowed},
-        )
+        self._router: Starlette | None = None  # the other routes: built on first use (see router)
 
     # --- wiring -----------------------------------------------------------------------------
 
@@ -223,7 +222,23 @@ class MockClaudeApp:
 
         return FaultPlan.from_settings(self.settings)
 
+    @property
+    def router(self) -> Starlette:
+        """Starlette's router for every route but the hot one (POST /v1/messages skips it), built
+        when first needed: a server that only answers messages never loads starlette.routing."""
+        router = self._router
+        if router is None:
+            from starlette.applications import Starlette
+
+            router = self._router = Starlette(
+                routes=self._routes(),
+                exception_handlers={404: self._not_found, 405: self._not_allowed},
+            )
+        return router
+
     def _routes(self) -> list[Route]:
+        from starlette.routing import Route
+
         routes = [
             Route("/v1/messages", self.messages, methods=["POST"]),
             Route("/v1/messages/count_tokens", self.count_tokens, methods=["POST"]),

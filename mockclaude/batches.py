@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from . import protocol
 from .app import dumps
 from .errors import ApiError, b58, invalid, new_request_id
 
 if TYPE_CHECKING:  # pragma: no cover
+    from starlette.routing import Route
+
     from .app import MockClaudeApp
 
 __all__ = ["BatchStore"]
@@ -80,6 +81,8 @@ class BatchStore:
             self._batches.clear()
 
     def routes(self) -> list[Route]:
+        from starlette.routing import Route  # only when the router is built (cold start)
+
         return [
             Route("/v1/messages/batches", self.create_or_list, methods=["GET", "POST"]),
             Route("/v1/messages/batches/{batch_id}", self.retrieve_or_delete, methods=["GET", "DELETE"]),
