@@ -44,7 +44,6 @@ from .sse import (
     message_from_events,
 )
 from .threads import ThreadStore
-from .tokens import count_request
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -541,8 +540,7 @@ class MockClaudeApp:
         return self.render(ex, answer)
 
     async def _answer_count_tokens(self, ex: Exchange) -> Response:
-        v = ex.valid
-        n = count_request(v.system_blocks, v.messages, v.tools or [])
+        n = ex.valid.input_tokens()
         return self.render(ex, Answer(body={"input_tokens": n}))
 
     # --- rendering ------------------------------------------------------------------------------

@@ -381,10 +381,7 @@ def _faults_from_body(raw: bytes) -> list[Fault]:
 
 
 def _input_tokens(ex: Any) -> int:
-    v = ex.valid
     try:
-        from ..tokens import count_request
-
-        return int(count_request(v.system_blocks, v.messages, v.tools or []))
+        return int(ex.valid.input_tokens())
     except (AttributeError, KeyError, TypeError, ValueError):  # an estimate is enough; never fail over it
         return max(1, len(ex.raw) // 4)

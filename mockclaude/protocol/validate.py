@@ -70,6 +70,17 @@ class ValidRequest:
             turns = self._turns = merged_turns(self._source or [])
         return turns
 
+    def input_tokens(self, tools: list[Any] | None = None) -> int:
+        """The request's input tokens as ``tokens.count_request`` counts them (system, ``tools`` —
+        default: the request's — and the merged turns), using the fast pass's count of the messages
+        when there is one, so the turns are not merged for it."""
+        from ..tokens import count_request
+
+        counted = self.message_tokens
+        return count_request(
+            self.system_blocks, self.messages if counted is None else [], (self.tools or []) if tools is None else tools, counted
+        )
+
     def recent_turns(self) -> list[dict[str, Any]]:
         """The tail of :attr:`messages` from the last ``user`` turn (all of them without one),
         made without merging the whole conversation (once: a remembered request is answered again)."""
