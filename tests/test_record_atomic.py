@@ -227,3 +227,31 @@ def test_new_episodes_killed_after_an_append_keeps_the_old_and_the_new(tmp_path:
     finally:
         rec.kill()
     assert _texts(path) == ["old 0", "old 1", "new 0", "new 1"]
+
+
+# --- the write path in-process: a failed replacement loses nothing ----------------------------------
+
+
+def test_a_failed_rename_leaves_the_old_cassette_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockclaude.cassette import append, durable
+
+    path = tmp_path / "session.yaml"
+    old = _old_cassette(path)
+    log = append.AppendLog(path, header=Cassette(path=path).header(), fresh=True)
+    doc = Cassette.load(path)[0].to_doc()
+    real_replace = os.replace
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied (held open elsewhere)", str(dst))
+
+    monkeypatch.setattr(durable.os, "replace", refuse)
+    with pytest.raises(PermissionError):
+        log.append(doc)
+    assert path.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.yaml"]
+    monkeypatch.setattr(durable.os, "replace", real_replace)
+    log.append(doc)  # the next one replaces the file (still this session's first interaction on disk)
+    log.append(doc)  # and then appends
+    log.close()
+    assert len(Cassette.load(path)) == 2
+    assert log.appended == 2
