@@ -193,9 +193,8 @@ class AppendLog:
         None when the file must be (re)placed whole: a fresh session, no file, an empty file."""
         if self.fresh:
             return None
-        flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
-            fd = os.open(self.path, flags)
+            fd = durable.open_append(self.path)
         except FileNotFoundError:
             return None
         if os.fstat(fd).st_size == 0:
@@ -261,9 +260,8 @@ class AppendLog:
             durable.stall("appended", self.appended)
 
     def _reopen(self) -> None:
-        flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
-            self._fd = os.open(self.path, flags)
+            self._fd = durable.open_append(self.path)
         except OSError:
             pass  # the record is on disk; the next append opens the file again (and appends)
 

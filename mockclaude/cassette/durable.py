@@ -26,10 +26,12 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["create_temp", "fsync_dir", "replace", "stall", "write_all", "write_atomic"]
+__all__ = ["create_temp", "fsync_dir", "open_append", "replace", "stall", "write_all", "write_atomic"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# O_BINARY (Windows only): without it os.write turns every "\n" into "\r\n", and the loader would
+# not find the appended records' "---" / "..." lines.
+_FLAGS = _NOFOLLOW | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def stall(point: str, count: int = 0) -> None:
@@ -62,9 +64,14 @@ def create_temp(path: Path) -> tuple[int, Path]:
     while True:
         tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
         try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o666), tmp
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAGS, 0o666), tmp
         except FileExistsError:
             continue
+
+
+def open_append(path: Path) -> int:
+    """An existing file (not a symlink) open for appending; FileNotFoundError when there is none."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | _FLAGS)
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -79,7 +86,7 @@ def fsync_dir(directory: Path) -> None:
     """Make a rename in ``directory`` durable (POSIX; Windows has no directory handles to fsync)."""
     if sys.platform == "win32":
         return
-    fd = os.open(directory, os.O_RDONLY | _CLOEXEC)
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         os.fsync(fd)
     finally:
