@@ -9,6 +9,7 @@ complete interactions — loading must neither raise nor return fewer interactio
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ import pytest
 
 from mockclaude import MockClaude
 from mockclaude.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse
+from mockclaude.cassette.cli import main as cassette_main
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
@@ -115,6 +117,11 @@ class Recorder:
             t.join(30)
 
 
+def _files(folder: Path) -> list[str]:
+    """The files in the cassette's folder, but for the test's stall marker."""
+    return sorted(p.name for p in folder.iterdir() if p.name != "stalled.mark")
+
+
 def _texts(path: Path) -> list[str]:
     """The user text of every interaction in the file; loading must not raise."""
     return [it.request.body["messages"][0]["content"] for it in Cassette.load(path)]
@@ -137,6 +144,13 @@ def test_mode_all_killed_before_the_first_interaction_is_whole_keeps_the_old_cas
         rec.kill()
     assert path.read_bytes() == old
     assert _texts(path) == ["old 0", "old 1"]
+    temps = [name for name in _files(tmp_path) if name.endswith(".tmp")]
+    assert len(temps) == 1 and temps[0].startswith(".session.yaml.")  # the new file that was not renamed
+    out = io.StringIO()
+    assert cassette_main(["lint", "--fix", str(path)], out=out) == 0
+    assert f"removed {temps[0]}" in out.getvalue()
+    assert _files(tmp_path) == ["session.yaml"]
+    assert path.read_bytes() == old  # a one-document file is left as written
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
@@ -155,7 +169,7 @@ def test_mode_all_killed_after_appends_has_exactly_the_new_interactions(
         rec.kill()
     assert _texts(path) == ["new 0", "new 1", "new 2"]
     assert Cassette.load(path).appended  # not compacted: the kill came first
-    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+    assert _files(tmp_path) == [path.name]
 
 
 def test_mode_all_killed_while_compacting_at_a_clean_stop_keeps_the_appended_file(

@@ -24,7 +24,7 @@ from ..redact import DEFAULT_REDACT
 from ..sse import Accumulator, StreamError
 from ..threads import ThreadStore, ThreadTurn
 from . import remember_signatures
-from .durable import write_atomic
+from .durable import stray_temp_files, write_atomic
 from .fidelity import describe, verdict
 from .format import Cassette, Interaction, read_bytes
 from .scrub import find_secrets, scrub_interaction
@@ -282,6 +282,9 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
     found: list[str] = []
     for path in args.paths:
         if args.fix:
+            for tmp in stray_temp_files(Path(path)):
+                tmp.unlink(missing_ok=True)
+                print(f"{path}: fixed: removed {tmp.name} (a temporary file left by a killed recorder)", file=out)
             try:
                 done = fix_cassette(path)
             except CassetteError as err:
@@ -367,7 +370,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--header", action="append", default=[], help="another header that must be redacted")
     s.add_argument("--strict-models", action="store_true", help="judge requests as `serve --strict-models` does")
     s.add_argument(
-        "--fix", action="store_true", help="drop a torn last record (a killed recorder) and compact appended records"
+        "--fix", action="store_true",
+        help="drop a torn last record (a killed recorder), compact appended records, remove stray temporary files",
     )
     s.set_defaults(run=cmd_lint)
     s = sub.add_parser("redact", help="scrub secrets from cassettes, in place (atomic)")

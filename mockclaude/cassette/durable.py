@@ -5,7 +5,7 @@ A file is never truncated in place. A new version is written to a sibling tempor
 then renamed over the old one with :func:`os.replace` — atomic on Linux, macOS and Windows — and
 on POSIX the directory is fsynced too, so the rename itself survives a power loss. A kill before
 the rename leaves the old file as it was (and the stray hidden temp file, harmless: nothing reads
-it); a kill after it leaves the new one, whole.
+it; ``mockclaude cassette lint --fix`` removes it); a kill after it leaves the new one, whole.
 
 Test-only hook: with ``MOCKCLAUDE_TEST_STALL_AT=POINT`` (and ``MOCKCLAUDE_TEST_STALL_MARK=FILE``)
 in its environment, a recorder that reaches ``POINT`` creates ``FILE`` and sleeps (at most
@@ -21,12 +21,15 @@ hook costs one dictionary lookup per write.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["create_temp", "fsync_dir", "open_append", "replace", "stall", "write_all", "write_atomic"]
+__all__ = [
+    "create_temp", "fsync_dir", "open_append", "replace", "stall", "stray_temp_files", "write_all", "write_atomic",
+]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 # O_BINARY (Windows only): without it os.write turns every "\n" into "\r\n", and the loader would
@@ -46,6 +49,16 @@ def stall(point: str, count: int = 0) -> None:
     if mark:
         Path(mark).write_text(point, encoding="utf-8")
     time.sleep(float(os.environ.get("MOCKCLAUDE_TEST_STALL_SECONDS", "60")))
+
+
+def stray_temp_files(path: Path) -> list[Path]:
+    """Temporary files of ``path`` left behind by a writer killed before its rename (by their
+    name: ``.NAME.`` + 8 hex digits + ``.tmp``, as :func:`create_temp` makes them)."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.tmp")
+    try:
+        return sorted(p for p in path.parent.iterdir() if pattern.fullmatch(p.name))
+    except OSError:  # no such directory: nothing left behind
+        return []
 
 
 def existing_mode(path: Path) -> int | None:
