@@ -269,3 +269,52 @@ def test_a_failed_rename_leaves_the_old_cassette_and_no_temp_file(tmp_path: Path
     log.close()
     assert len(Cassette.load(path)) == 2
     assert log.appended == 2
+
+
+@pytest.mark.parametrize(("after", "delay"), [(0, 0.05), (1, 0.0), (4, 0.003)])
+def test_mode_all_killed_at_an_arbitrary_instant_leaves_the_old_or_every_completed_new_interaction(
+    tmp_path: Path, upstream: MockClaude, after: int, delay: float
+) -> None:
+    # Whatever instant the kill lands on (``after`` completed requests, then ``delay`` seconds: only to
+    # spread it over the session's start), the file is the old cassette byte for byte, or holds
+    # every interaction a client saw completed.
+    from mockclaude.cassette.append import TornRecord
+
+    path = tmp_path / "session.yaml"
+    old = _old_cassette(path)
+    rec = Recorder(path, "all", upstream.url, None)
+    completed: list[str] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        with httpx.Client(base_url=rec.url, headers=HEADERS, timeout=30) as c:
+            for i in range(200):  # bounded; ends at the kill
+                if stop.is_set():
+                    return
+                try:
+                    r = c.post("/v1/messages", json=_body(f"new {i}", stream=i % 2 == 1))
+                except httpx.HTTPError:
+                    return
+                if r.status_code == 200 and (i % 2 == 0 or "event: message_stop" in r.text):
+                    completed.append(f"new {i}")
+
+    t = threading.Thread(target=client, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 30
+    while len(completed) < after and t.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(delay)
+    rec.kill()
+    stop.set()
+    t.join(30)
+    if path.read_bytes() == old:
+        assert completed == []  # nothing had been answered: the old cassette stands
+        print(f"kill after {after} + {delay}s: the old cassette stands")
+        return
+    try:
+        texts = _texts(path)
+    except TornRecord as err:  # a kill in the middle of an append: reported, the rest intact
+        assert err.path == str(path) and err.intact >= len(completed)
+        texts = [it.request.body["messages"][0]["content"] for it in Cassette.load(path, keep_torn=True)]
+    assert texts[: len(completed)] == completed
+    print(f"kill after {after} + {delay}s: {len(texts)} new interaction(s) on disk, {len(completed)} seen completed")
