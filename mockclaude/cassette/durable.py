@@ -99,9 +99,16 @@ def fsync_dir(directory: Path) -> None:
     """Make a rename in ``directory`` durable (POSIX; Windows has no directory handles to fsync)."""
     if sys.platform == "win32":
         return
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    # Best effort: the rename has happened whatever this says (some file systems refuse to fsync a
+    # directory, EINVAL); reporting it as a failed write would make the caller redo a done rename.
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return
     try:
         os.fsync(fd)
+    except OSError:
+        pass
     finally:
         os.close(fd)
 
