@@ -96,6 +96,11 @@ def _serve_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--header-timeout", type=float, default=None, help="seconds for a request's headers (default 10)")
     p.add_argument("--body-timeout", type=float, default=None, help="seconds for a request's body (default 120)")
     p.add_argument("--max-connections", type=int, default=None, help="concurrent connections (default 1024) -> 503")
+    p.add_argument("--keepalive-timeout", type=float, default=None, help="seconds an idle connection is kept (default 5)")
+    p.add_argument(
+        "--server", default=None, metavar="NAME",
+        help="HTTP server: auto (default: mockclaude's own; uvicorn without httptools), mockclaude, uvicorn",
+    )
     p.add_argument("--admin-key", help="key the /_mockclaude/* routes require (default: the --api-key, if any)")
     p.add_argument("--no-admin", action="store_true", help="do not serve the /_mockclaude/* routes (journal, reset, faults)")
     p.add_argument(
@@ -133,6 +138,8 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         "header_timeout": args.header_timeout,
         "body_timeout": args.body_timeout,
         "max_connections": args.max_connections,
+        "keepalive_timeout": args.keepalive_timeout,
+        "server": args.server,
         "admin_key": args.admin_key,
         "admin": False if args.no_admin else None,
         "allowed_hosts": tuple(args.allowed_host) or None,
@@ -214,7 +221,7 @@ def describe_serving(app: Any) -> str:
 def serve(args: argparse.Namespace) -> int:
     from .app import MockClaudeApp
     from .config import unknown_env
-    from .server import bind_socket
+    from .server import bind_socket, server_kind
 
     for name in unknown_env():
         print(f"mockclaude: warning: {name} is not a mockclaude variable (ignored); see mockclaude serve --help", file=sys.stderr)
@@ -223,6 +230,7 @@ def serve(args: argparse.Namespace) -> int:
         settings = _settings_from_args(args)
         if args.workers > 1 and settings.record_mode != "none":
             raise ConfigError("recording needs one worker: the workers would write the same cassette")
+        args.server = server_kind(settings)  # a server that cannot run here is refused now
         app = MockClaudeApp(settings)
     except MockClaudeError as err:
         print(f"mockclaude: {err}", file=sys.stderr)
@@ -255,6 +263,34 @@ def _serve_socket(app: Any, sock: Any, args: argparse.Namespace) -> int:
     """Serve ``app`` on ``sock`` until SIGINT/SIGTERM; 0 once stopped cleanly."""
     import logging
 
+    # Rejected and unmatched requests, one line each with the reason (the "mockclaude" logger).
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("mockclaude")
+    logger.addHandler(log_handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO if args.log_level in ("info", "debug", "trace") else logging.WARNING)
+    try:
+        if args.server == "uvicorn":
+            _serve_uvicorn(app, sock, args)
+        else:
+            from .access_log import access_logger
+            from .httpserver import HttpServer
+
+            server = HttpServer(app, access_log=access_logger() if args.access_log else None)
+            server.run([sock], signals=True)  # SIGINT/SIGTERM: a graceful stop, then back here
+    except (_Stopped, KeyboardInterrupt):
+        pass
+    finally:
+        sock.close()
+        app.close()  # a clean stop compacts a recording (a kill leaves it appended, still valid)
+    return 0
+
+
+def _serve_uvicorn(app: Any, sock: Any, args: argparse.Namespace) -> None:
+    """``--server uvicorn``: the same app on uvicorn (with the bounds of limits.py)."""
+    import logging
+
     import uvicorn
 
     from .server import uvicorn_config
@@ -265,12 +301,6 @@ def _serve_socket(app: Any, sock: Any, args: argparse.Namespace) -> int:
 
         logging.getLogger("uvicorn.access").setLevel(logging.INFO)
         install()  # after uvicorn has configured its loggers: keys in query strings redacted
-    # Rejected and unmatched requests, one line each with the reason (the "mockclaude" logger).
-    log_handler = logging.StreamHandler(sys.stderr)
-    log_handler.setFormatter(logging.Formatter("%(message)s"))
-    logging.getLogger("mockclaude").addHandler(log_handler)
-    if logging.getLogger("mockclaude").level == logging.NOTSET:
-        logging.getLogger("mockclaude").setLevel(logging.INFO if args.log_level in ("info", "debug", "trace") else logging.WARNING)
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal against the handler
     # that was in place before it started: make that one end the process with status 0.
@@ -280,14 +310,9 @@ def _serve_socket(app: Any, sock: Any, args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run(sockets=[sock])
-    except (_Stopped, KeyboardInterrupt):
-        pass
     finally:
-        sock.close()
-        app.close()  # a clean stop compacts a recording (a kill leaves it appended, still valid)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 0
 
 
 class _Stopped(Exception):

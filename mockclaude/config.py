@@ -16,9 +16,10 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["CHECKS", "ENV_ALIASES", "ENV_PARSERS", "RECORD_MODES", "Settings", "env_options", "known_env", "unknown_env"]
+__all__ = ["CHECKS", "ENV_ALIASES", "ENV_PARSERS", "RECORD_MODES", "SERVERS", "Settings", "env_options", "known_env", "unknown_env"]
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
+SERVERS = ("auto", "mockclaude", "uvicorn")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +39,9 @@ class Settings:
     header_timeout: float | None = None  # seconds for a complete request head (default 10) -> 408
     body_timeout: float | None = None  # seconds for the whole body after the head (default 120) -> 408
     max_connections: int | None = None  # concurrent connections (default 1024) -> 503
+    keepalive_timeout: float | None = None  # seconds an idle keep-alive connection is kept (default 5)
+    # --- the HTTP server: "auto" (mockclaude's own, httpserver/; uvicorn without httptools), "mockclaude", "uvicorn"
+    server: str = "auto"
     # --- the /_mockclaude/* admin routes (see admin.py)
     admin: bool = True  # False (--no-admin): the routes are not served
     admin_key: str | None = None  # required on them; None: api_key is (when set)
@@ -112,6 +116,11 @@ def _record_mode(value: Any) -> None:
         raise ConfigError(f"record_mode {value!r} is not one of: {', '.join(RECORD_MODES)}")
 
 
+def _server(value: Any) -> None:
+    if value not in SERVERS:
+        raise ConfigError(f"server {value!r} is not one of: {', '.join(SERVERS)}")
+
+
 def _at_least(name: str, low: float, why: str = "") -> Any:
     def check(value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low:
@@ -168,6 +177,7 @@ def _upstream_proxy(value: Any) -> None:
 
 CHECKS: dict[str, Any] = {
     "record_mode": _record_mode,
+    "server": _server,
     "replay_speed": _at_least("replay_speed", 0, " (0 replays without delays)"),
     "cache_min_tokens": _at_least("cache_min_tokens", 0),
     "max_body_bytes": _at_least("max_body_bytes", 1),
@@ -177,7 +187,8 @@ CHECKS: dict[str, Any] = {
     "upstream_proxy": _upstream_proxy,
     **{
         name: _positive_or_none(name)
-        for name in ("max_header_bytes", "max_headers", "header_timeout", "body_timeout", "max_connections")
+        for name in ("max_header_bytes", "max_headers", "header_timeout", "body_timeout", "max_connections",
+                     "keepalive_timeout")
     },
 }
 
@@ -210,6 +221,7 @@ ENV_PARSERS: dict[str, Any] = {
     "max_connections": int,
     "header_timeout": float,
     "body_timeout": float,
+    "keepalive_timeout": float,
     "allowed_hosts": _commas,
     "max_body_bytes": int,
     "journal_size": int,

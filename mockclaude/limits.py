@@ -1,27 +1,30 @@
 """Connection-level bounds: header size and count, slow or idle connections, concurrent connections.
 
-uvicorn's httptools protocol has none of these (16 MiB header lines and 100,000 headers were
-accepted; a client that stops half-way through its headers holds its connection forever), so the
-double serves HTTP/1.1 with a subclass of it that adds them:
+Both servers enforce them: mockclaude's own (:mod:`mockclaude.httpserver`, the default) and, with
+``--server uvicorn``, a subclass of uvicorn's httptools protocol (uvicorn alone has none of these:
+16 MiB header lines and 100,000 headers were accepted; a client that stops half-way through its
+headers held its connection forever):
 
 * ``max_header_bytes`` (128 KiB, like a CDN edge) for the request line and headers together, and
   ``max_headers`` (256): beyond either, ``431`` with a JSON error body, then the connection closes;
 * ``header_timeout`` (10 s): a connection that has not sent a complete request head this long
   after it opened, or after its previous answer, or after the first byte of a request, is answered
-  ``408`` and closed (the idle time between requests stays uvicorn's ``timeout_keep_alive``, 5 s);
+  ``408`` and closed (an idle keep-alive connection is closed quietly after 5 s, ``keepalive_timeout``);
 * ``body_timeout`` (120 s): the whole body must arrive within this after the headers, else ``408``;
-* ``max_connections`` (1,024): a connection beyond it is answered ``503`` and closed at once.
+* ``max_connections`` (1,024): a connection beyond it is answered ``503`` and closed at once;
+* a request that is not HTTP: ``400`` with the same JSON error body (``invalid_request_error``).
 
-Each wait is a timer on the event loop: one slow client never holds up another.
+Each wait runs on the event loop: one slow client never holds up another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from http import HTTPStatus
+from typing import Any, NamedTuple
 
-__all__ = ["DEFAULTS", "bounded_protocol"]
+__all__ = ["DEFAULTS", "Bounds", "bounded_protocol", "bounds", "refusal"]
 
 DEFAULTS: dict[str, float] = {
     "max_header_bytes": 128 * 1024,
@@ -29,18 +32,44 @@ DEFAULTS: dict[str, float] = {
     "header_timeout": 10.0,
     "body_timeout": 120.0,
     "max_connections": 1024,
+    "keepalive_timeout": 5.0,
 }
 
-_REASONS = {408: "Request Timeout", 431: "Request Header Fields Too Large", 503: "Service Unavailable"}
 
 
-def _answer(status: int, message: str, etype: str) -> bytes:
+class Bounds(NamedTuple):
+    """The bounds of one server, from its settings (the module doc says what each one does)."""
+
+    max_header_bytes: int
+    max_headers: int
+    header_timeout: float
+    body_timeout: float
+    max_connections: int
+    keepalive_timeout: float
+
+
+def bounds(settings: Any = None) -> Bounds:
+    """The bounds of ``settings`` (a :class:`~mockclaude.config.Settings`; None or an unset field: the default)."""
+
+    def value(name: str) -> float:
+        v = getattr(settings, name, None)
+        return DEFAULTS[name] if v is None else v
+
+    return Bounds(
+        int(value("max_header_bytes")), int(value("max_headers")), value("header_timeout"),
+        value("body_timeout"), int(value("max_connections")), value("keepalive_timeout"),
+    )
+
+
+def refusal(status: int, message: str, etype: str, extra_head: bytes = b"") -> bytes:
+    """A whole HTTP answer that refuses a connection's request: the API's error body, then close.
+    ``extra_head``: header lines to put first (the server's ``date`` and ``server``)."""
     body = json.dumps({"type": "error", "error": {"type": etype, "message": message}}).encode()
     head = (
-        f"HTTP/1.1 {status} {_REASONS[status]}\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode("ascii") + extra_head
+        + f"content-type: application/json\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n".encode("ascii")
     )
-    return head.encode("ascii") + body
+    return head + body
 
 
 def bounded_protocol(settings: Any = None) -> Any:
@@ -52,13 +81,7 @@ def bounded_protocol(settings: Any = None) -> Any:
     except ImportError:  # pragma: no cover - httptools is a dependency of uvicorn[standard]
         return None
 
-    def value(name: str) -> float:
-        v = getattr(settings, name, None)
-        return DEFAULTS[name] if v is None else v
-
-    max_bytes, max_count = int(value("max_header_bytes")), int(value("max_headers"))
-    head_timeout, body_timeout = value("header_timeout"), value("body_timeout")
-    max_connections = int(value("max_connections"))
+    max_bytes, max_count, head_timeout, body_timeout, max_connections, _ = bounds(settings)
 
     class BoundedHttpToolsProtocol(HttpToolsProtocol):
         """HttpToolsProtocol with header, time and connection bounds."""
@@ -108,7 +131,7 @@ def bounded_protocol(settings: Any = None) -> Any:
             self._refused = True
             self._disarm()
             if self.cycle is None or self.cycle.response_started is False:
-                self.transport.write(_answer(status, message, etype))
+                self.transport.write(refusal(status, message, etype))
             self.transport.close()
 
         # --- parser callbacks -----------------------------------------------------------------------
@@ -125,9 +148,7 @@ def bounded_protocol(settings: Any = None) -> Any:
                 if self._over:
                     self._too_large()
                     return
-                msg = "Invalid HTTP request received."
-                self.logger.warning(msg)
-                self.send_400_response(msg)
+                self._refuse(400, "mockclaude: malformed HTTP request", "invalid_request_error")
                 return
             except httptools.HttpParserUpgrade:
                 if self._should_upgrade():

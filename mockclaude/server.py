@@ -1,16 +1,44 @@
-"""Run the double: a real uvicorn server in a background thread, and the handle tests use."""
+"""Run the double: a real HTTP server in a background thread, and the handle tests use.
+
+The server is mockclaude's own (:mod:`mockclaude.httpserver`) unless the ``server`` setting says
+``uvicorn`` (or httptools is missing and it says ``auto``): :func:`server_kind`. Either way the
+same app answers."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from typing import Any
 
 from .config import Settings
-from .errors import MockClaudeError
+from .errors import ConfigError, MockClaudeError
 
-__all__ = ["MockClaude", "bind_socket", "uvicorn_config"]
+__all__ = ["MockClaude", "bind_socket", "server_kind", "uvicorn_config"]
+
+
+def server_kind(settings: Any) -> str:
+    """``"mockclaude"`` or ``"uvicorn"``: the server the ``server`` setting asks for; ``auto`` (the
+    default) defers to ``$MOCKCLAUDE_SERVER``, then takes ours when httptools can be imported (so
+    ``MOCKCLAUDE_SERVER=uvicorn pytest`` runs every :class:`MockClaude` of a suite on uvicorn).
+    ConfigError when ours is asked for and cannot run, or the variable names no server."""
+    choice = getattr(settings, "server", "auto")
+    if choice == "auto":
+        from .config import SERVERS
+
+        choice = os.environ.get("MOCKCLAUDE_SERVER", "auto").strip().lower() or "auto"
+        if choice not in SERVERS:
+            raise ConfigError(f"MOCKCLAUDE_SERVER={choice!r} is not one of: {', '.join(SERVERS)}")
+    if choice == "uvicorn":
+        return "uvicorn"
+    try:
+        import httptools  # noqa: F401  (the parser of mockclaude's server)
+    except ImportError:
+        if choice == "mockclaude":
+            raise ConfigError("server 'mockclaude' needs httptools (pip install httptools), or use --server uvicorn") from None
+        return "uvicorn"
+    return "mockclaude"
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -29,9 +57,10 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", access_log: bool = F
     ``app.settings``: header size and count, timeouts, connections), no access log."""
     import uvicorn
 
-    from .limits import bounded_protocol
+    from .limits import bounded_protocol, bounds
 
     settings = getattr(app, "settings", None)
+    kw.setdefault("timeout_keep_alive", bounds(settings).keepalive_timeout)
     return uvicorn.Config(
         app,
         loop="auto",
@@ -69,18 +98,26 @@ class MockClaude:
     def start(self, timeout: float = 10.0) -> MockClaude:
         if self._thread is not None:
             return self
-        import uvicorn
-
+        kind = server_kind(self.settings)
         self._sock = bind_socket(self.host, self.port)
         self.port = self._sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn_config(self.app))
+        if kind == "mockclaude":
+            from .httpserver import HttpServer
+
+            self._server = HttpServer(self.app)
+            started = self._server.started.is_set
+        else:
+            import uvicorn
+
+            self._server = uvicorn.Server(uvicorn_config(self.app))
+            started = lambda: self._server.started  # noqa: E731
         sock = self._sock
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name=f"mockclaude:{self.port}", daemon=True
         )
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
+        while not started():
             if not self._thread.is_alive():
                 raise MockClaudeError(f"mockclaude server on {self.url} failed to start")
             if time.monotonic() > deadline:
@@ -90,7 +127,10 @@ class MockClaude:
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            if hasattr(self._server, "stop"):
+                self._server.stop()  # mockclaude's server: wakes it at once
+            else:
+                self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout)
         if self._sock is not None:

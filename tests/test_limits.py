@@ -19,9 +19,10 @@ HEAD = (
 )
 
 
-@pytest.fixture(scope="module")
-def mock() -> Iterator[MockClaude]:
-    with MockClaude(max_header_bytes=8192, max_headers=40, header_timeout=0.3, body_timeout=0.3, max_connections=16) as m:
+@pytest.fixture(scope="module", params=["mockclaude", "uvicorn"])  # the same bounds on both servers
+def mock(request: pytest.FixtureRequest) -> Iterator[MockClaude]:
+    with MockClaude(server=request.param, max_header_bytes=8192, max_headers=40, header_timeout=0.3, body_timeout=0.3,
+                    max_connections=16) as m:
         yield m
 
 
@@ -90,8 +91,9 @@ def test_slow_heads_and_bodies_get_408_and_others_are_served_meanwhile(mock: Moc
     _good(mock)
 
 
-def test_connections_beyond_the_cap_get_503() -> None:
-    with MockClaude(max_connections=3) as m:
+@pytest.mark.parametrize("server", ["mockclaude", "uvicorn"])
+def test_connections_beyond_the_cap_get_503(server: str) -> None:
+    with MockClaude(server=server, max_connections=3) as m:
         held = [socket.create_connection(("127.0.0.1", m.port), timeout=10) for _ in range(3)]
         try:
             with socket.create_connection(("127.0.0.1", m.port), timeout=10) as extra:

@@ -9,9 +9,11 @@ The app calls, per request that a fault (or the rate-limit emulator) applies to:
 * ``injection.finish(response, ex, app)`` on the rendered response — rate-limit headers, and the
   stream faults' JSON forms for a non-streaming request.
 
-Connection faults need the socket, which ASGI does not expose. The app puts uvicorn's own ``send``
-callable in the scope (``scope["mockclaude.send"]``); its ``__self__`` is uvicorn's request cycle,
-which holds the transport. :func:`_drop` is the only code that reaches for it. Without it (an
+Connection faults need the socket, which ASGI does not expose. mockclaude's own server puts the
+request's :class:`~mockclaude.httpserver.Exchange` in the scope (``scope["mockclaude.connection"]``:
+its ``transport`` and ``disconnected``). Under uvicorn the app keeps uvicorn's own ``send`` callable
+in the scope (``scope["mockclaude.send"]``); its ``__self__`` is uvicorn's request cycle, which has
+the same two attributes. :func:`_drop` is the only code that reaches for them. Without either (an
 in-process ``httpx.ASGITransport``) a connection fault raises :class:`ConnectionFault`, which such
 a client sees as a failed request.
 """
@@ -47,7 +49,7 @@ HTTP_MESSAGES: dict[int, tuple[str, str]] = {
 }
 # error.type -> the message the API sends with it (the first status of a type wins: reversed)
 _TYPE_MESSAGES: dict[str, str] = dict(reversed(HTTP_MESSAGES.values()))
-_DROP_WAIT = 2.0  # seconds to wait for uvicorn to notice a connection we closed
+_DROP_WAIT = 2.0  # seconds to wait for the server to notice a connection we closed
 
 
 class ConnectionFault(MockClaudeError, ConnectionError):
@@ -108,14 +110,17 @@ def _error_event(fault: Fault) -> bytes:
 # --- reaching the connection -------------------------------------------------------------------
 
 def _cycle(ex: Any) -> Any:
-    send = ex.request.scope.get("mockclaude.send")
-    cycle = getattr(send, "__self__", None)
+    """The request's connection: ``.transport`` and ``.disconnected`` (see the module doc)."""
+    scope = ex.request.scope
+    cycle = scope.get("mockclaude.connection")
+    if cycle is None:
+        cycle = getattr(scope.get("mockclaude.send"), "__self__", None)
     return cycle if getattr(cycle, "transport", None) is not None else None
 
 
 async def _drop(ex: Any, how: str, data: bytes = b"") -> bool:
     """Close the client's connection: ``close`` (FIN, after what was written), ``reset`` (RST), or
-    ``garbage`` (``data`` then FIN). Waits until uvicorn has noticed, so it sends nothing more.
+    ``garbage`` (``data`` then FIN). Waits until the server has noticed, so it sends nothing more.
     Returns False when the transport is out of reach."""
     cycle = _cycle(ex)
     if cycle is None:
