@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import timeit
 from pathlib import Path
 
@@ -48,6 +49,22 @@ def typical() -> dict[str, object]:
     }
 
 
+def agent_loop(rounds: int) -> dict[str, object]:
+    """An agent's tool loop: a task, then ``rounds`` of (assistant text + tool_use, user tool_result);
+    166 rounds are 333 messages, about 64 KB, ending with a tool result (``MARK`` in it, as compare.py's)."""
+    messages: list[dict[str, object]] = [{"role": "user", "content": "Fix the failing test in the repository."}]
+    for i in range(rounds):
+        tid = f"toolu_01{i:06d}AbCdEfGhIjKlMnOp"
+        messages.append({"role": "assistant", "content": [
+            {"type": "text", "text": f"Step {i}: let me read the next file."},
+            {"type": "tool_use", "id": tid, "name": "read_file", "input": {"path": f"src/module_{i}.py"}}]})
+        messages.append({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": tid, "content": "def f(x):\n    return x + 1\n" * 4}]})
+    messages[-1]["content"][0]["content"] += "@@VARY@@"  # type: ignore[index]
+    return {"model": "claude-sonnet-4-5-20250929", "max_tokens": 1024, "tools": [_tool("read_file")],
+            "messages": messages}
+
+
 def measure() -> dict[str, float]:
     """µs per request, best of 5 runs, for each measured call."""
     body = typical()
@@ -60,6 +77,37 @@ def measure() -> dict[str, float]:
     ):
         n, _total = timeit.Timer(fn).autorange()
         out[label] = min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e6
+    out.update(measure_workloads())
+    return out
+
+
+def measure_workloads(count: int = 100) -> dict[str, float]:
+    """µs to parse and validate the bodies of compare.py's json, heavy, t100 and t500 workloads and of an
+    agent's tool loop (:func:`agent_loop`), each body
+    new (a counter in the last turn, as ``--bodies vary``), and to answer them (the synthetic message,
+    which reads the turns and counts tokens); best of 5 runs over ``count`` bodies."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from compare import MARK, workloads
+
+    from mockclaude.responders.synthetic import SyntheticResponder
+
+    responder = SyntheticResponder(signer)
+    out = {}
+    templates = [(w.name, w.template) for w in workloads(32) if w.name in ("json", "heavy", "t100", "t500")]
+    templates.append(("agent", json.dumps(agent_loop(166), separators=(",", ":")).encode()))
+    for name, template in templates:
+        for label, answer in ((f"{name}: parse + validate", False), (f"{name}: ... + answer", True)):
+            best = float("inf")
+            for r in range(6):  # the first run warms up
+                bodies = [template.replace(MARK.encode(), b"%d-%d" % (r, i)) for i in range(count)]
+                started = time.process_time()
+                for one in bodies:
+                    valid = validate_messages(parse_body(one), version="2023-06-01", signer=signer)
+                    if answer:
+                        responder.message(valid, one)
+                if r:
+                    best = min(best, (time.process_time() - started) / count * 1e6)
+            out[label] = best
     return out
 
 

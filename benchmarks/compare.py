@@ -29,13 +29,14 @@ that message), one thread, ``-c32`` (``-c16`` for t100/t500). Every answer is ch
 ``content`` list, ``usage``; SSE: ``message_start`` first, ``message_stop`` last) — and one answer per
 server and workload is also fully parsed here. Rounds alternate between the servers, so machine noise
 hits all alike; the median of the rounds is reported. Cold start is launch → first 200 to a real
-``POST /v1/messages``, median of ``--cold-runs``. Everything is bounded: each wrk run lasts
+``POST /v1/messages``, median of ``--cold-runs``, with the mockclaude trees byte-compiled first as an
+install would be (``--no-compile``: not). Everything is bounded: each wrk run lasts
 ``--seconds``, servers are killed at the end.
 
 Two tables: requests/s (wall clock), and on Linux requests per CPU-second of the server (its
 process and its children, from /proc, during the same runs). On a machine shared with other work the
 second is the steadier measure of what a request costs: time spent waiting for a core is not CPU
-time. (Node's helper threads count in aimock's CPU time, as they should.)
+time. Its cold start row is likewise the CPU seconds a server spent from launch to its first 200. (Node's helper threads count in aimock's CPU time, as they should.)
 """
 
 from __future__ import annotations
@@ -448,8 +449,11 @@ def checkout(ref: str) -> Iterator[Path]:
 # --------------------------------------------------------------------------- the run
 
 
-def cold_starts(servers: list[Server], probe: bytes, runs: int) -> dict[str, float]:
+def cold_starts(servers: list[Server], probe: bytes, runs: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Median seconds from launch to the first 200, and median CPU seconds the server spent by then
+    (Linux; the steadier figure on a shared machine: it leaves out waiting for a core)."""
     times: dict[str, list[float]] = {s.label: [] for s in servers}
+    cpu: dict[str, list[float]] = {s.label: [] for s in servers}
     for _ in range(runs):
         for s in servers:
             started = time.perf_counter()
@@ -457,9 +461,14 @@ def cold_starts(servers: list[Server], probe: bytes, runs: int) -> dict[str, flo
             try:
                 wait_first_200(proc, port, probe, s.label)
                 times[s.label].append(time.perf_counter() - started)
+                used = cpu_seconds(proc.pid)
+                if used is not None:
+                    cpu[s.label].append(used)
             finally:
                 stop_process(proc)
-    return {k: statistics.median(v) for k, v in times.items()}
+    walls = {k: statistics.median(v) for k, v in times.items()}
+    cpus = {k: statistics.median(v) for k, v in cpu.items() if len(v) == runs}
+    return walls, cpus
 
 
 def fmt_rps(v: float | None) -> str:
@@ -482,6 +491,9 @@ def main() -> None:
                     help="also any server started by CMD ({port}: its port), run in benchmarks/ (repeatable)")
     ap.add_argument("--no-aimock", action="store_true")
     ap.add_argument("--no-bare", action="store_true")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="do not byte-compile the mockclaude trees first (cold start then includes compiling the "
+                         "modules that have no .pyc yet: --against's fresh checkout, this tree's edited files)")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get update && apt-get install -y wrk (Debian/Ubuntu), "
@@ -518,9 +530,16 @@ def main() -> None:
             if aim is not None:
                 servers.append(aim)
 
+        if not args.no_compile:
+            # pip byte-compiles a package it installs; a source tree has no .pyc until Python writes them,
+            # and never under PYTHONDONTWRITEBYTECODE: compiling ~1 MB of mockclaude's source on every
+            # launch would be timed as cold start. (The other servers' packages are installed: compiled.)
+            for tree in [ROOT] + ([old_tree] if old_tree is not None else []):
+                subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "mockclaude")], check=True,
+                               stdout=subprocess.DEVNULL)
         probe = json.dumps(_one_turn(False), separators=(",", ":")).replace(MARK, "probe").encode()
         print(f"cold start: {args.cold_runs} launches per server ...", flush=True)
-        cold = cold_starts(servers, probe, args.cold_runs)
+        cold, cold_cpu = cold_starts(servers, probe, args.cold_runs)
 
         results: dict[tuple[str, str, str], list[float]] = {}
         per_cpu: dict[tuple[str, str, str], list[float]] = {}
@@ -561,7 +580,11 @@ def main() -> None:
 
     report(servers, chosen, modes, results, cold, bad_notes, args, "req/s")
     if len(per_cpu) == len(results):
-        report(servers, chosen, modes, per_cpu, cold, [], args, "requests per CPU-second of the server")
+        if len(cold_cpu) == len(cold):
+            report(servers, chosen, modes, per_cpu, cold_cpu, [], args, "requests per CPU-second of the server",
+                   "cold start CPU")
+        else:
+            report(servers, chosen, modes, per_cpu, cold, [], args, "requests per CPU-second of the server")
 
 
 @contextmanager
@@ -575,7 +598,7 @@ def contextlib_ref(ref: str | None) -> Iterator[Path | None]:
 
 def report(servers: list[Server], chosen: list[Workload], modes: list[str],
            results: dict[tuple[str, str, str], list[float]], cold: dict[str, float],
-           bad_notes: list[str], args: argparse.Namespace, what: str) -> None:
+           bad_notes: list[str], args: argparse.Namespace, what: str, cold_label: str = "cold start") -> None:
     labels = [s.label for s in servers]
     ref = "aimock" if "aimock" in labels else None
     extra = {v.partition("=")[0] for v in [*args.variant, *args.command]}
@@ -597,7 +620,7 @@ def report(servers: list[Server], chosen: list[Workload], modes: list[str],
             if ref:
                 row += " | " + " | ".join(f"{med[lab] / med[ref]:>18.2f}" for lab in others)
             print(row + " |")
-    row = f"| {'cold start':14} | {'s':4} | " + " | ".join(f"{cold[lab]:>14.3f}" for lab in labels)
+    row = f"| {cold_label:14} | {'s':4} | " + " | ".join(f"{cold[lab]:>14.3f}" for lab in labels)
     if ref:
         row += " | " + " | ".join(f"{cold[lab] / cold[ref]:>18.2f}" for lab in others)
     print(row + " |")
@@ -605,7 +628,7 @@ def report(servers: list[Server], chosen: list[Workload], modes: list[str],
         base = others[1]
         print(f"\n{others[0]} / {base}: " + ", ".join(
             f"{w.name}/{m} {statistics.median(results[(others[0], w.name, m)]) / statistics.median(results[(base, w.name, m)]):.2f}"
-            for w in chosen for m in modes) + f", cold start {cold[others[0]] / cold[base]:.2f}")
+            for w in chosen for m in modes) + f", {cold_label} {cold[others[0]] / cold[base]:.2f}")
     if what != "req/s":
         return
     if bad_notes:

@@ -15,12 +15,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
 from . import protocol
 from .admission import AdmissionMemo
@@ -45,6 +43,10 @@ from .sse import (
 )
 from .threads import ThreadStore
 from .tokens import count_request
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
 
 __all__ = ["Exchange", "MockClaudeApp", "create_app"]
 
@@ -145,10 +147,7 @@ class MockClaudeApp:
         self.responders: list[Any] = self._build_responders()
         self.script.configure(settings.responses)
         self.faults = self._build_faults()
-        self.router = Starlette(
-            routes=self._routes(),
-            exception_handlers={404: self._not_found, 405: self._not_allowed},
-        )
+        self._router: Starlette | None = None  # the other routes: built on first use (see router)
 
     # --- wiring -----------------------------------------------------------------------------
 
@@ -165,7 +164,23 @@ class MockClaudeApp:
 
         return FaultPlan.from_settings(self.settings)
 
+    @property
+    def router(self) -> Starlette:
+        """Starlette's router for every route but the hot one (POST /v1/messages skips it), built
+        when first needed: a server that only answers messages never loads starlette.routing."""
+        router = self._router
+        if router is None:
+            from starlette.applications import Starlette
+
+            router = self._router = Starlette(
+                routes=self._routes(),
+                exception_handlers={404: self._not_found, 405: self._not_allowed},
+            )
+        return router
+
     def _routes(self) -> list[Route]:
+        from starlette.routing import Route
+
         routes = [
             Route("/v1/messages", self.messages, methods=["POST"]),
             Route("/v1/messages/count_tokens", self.count_tokens, methods=["POST"]),
@@ -306,8 +321,7 @@ class MockClaudeApp:
         # endpoint, beta flags); a thread's request depends on the thread's state, so it never is.
         digest = self.admitted.digest(raw)
         context = f"{meta.version}|{','.join(meta.betas)}"
-        threaded = b'"thread"' in raw
-        valid = None if threaded else self.admitted.get(digest, context, ex.endpoint)
+        valid = self.admitted.get(digest, context, ex.endpoint)  # (bodies with a thread are never kept)
         if valid is not None:
             ex.body = valid.body
         else:
@@ -331,8 +345,8 @@ class MockClaudeApp:
                 self.threads.check_model(ex.turn, valid.model.id)
             if ex.turn is None:
                 # the synthetic answer's digest: the same hash, unless there is a stream flag to leave out
-                valid.digest = request_digest(ex.body, raw) if b'"stream"' in raw else digest
-                if not threaded:
+                valid.digest = request_digest(ex.body, raw, digest) if valid.stream_keys else digest
+                if "thread" not in body:
                     self.admitted.put(digest, context, ex.endpoint, valid, len(raw))
         ex.valid = valid
         ex.stream = bool(valid.stream)

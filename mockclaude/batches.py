@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from . import protocol
 from .answers import dumps
 from .errors import ApiError, b58, invalid, new_request_id
 
 if TYPE_CHECKING:  # pragma: no cover
+    from starlette.routing import Route
+
     from .config import Settings
     from .responders.synthetic import SyntheticResponder
     from .signatures import Signer
@@ -101,6 +102,8 @@ class BatchStore:
             self._batches.clear()
 
     def routes(self) -> list[Route]:
+        from starlette.routing import Route  # only when the router is built (cold start)
+
         return [
             Route("/v1/messages/batches", self.create_or_list, methods=["GET", "POST"]),
             Route("/v1/messages/batches/{batch_id}", self.retrieve_or_delete, methods=["GET", "DELETE"]),

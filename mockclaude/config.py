@@ -149,6 +149,8 @@ _LIST_FIELDS = ("messages", "tools", "system", "stop_sequences", "mcp_servers")
 
 
 def _ignore_fields(value: Any) -> None:
+    if not value:  # the common case: no need to load the cassette package (YAML) to check nothing
+        return
     from .cassette.matching import BODY_FIELDS
 
     for path in value or ():

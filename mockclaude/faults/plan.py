@@ -26,16 +26,18 @@ import random
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ..errors import ApiError, new_request_id
 from ..ratelimit import RateLimiter, RateLimits, api_key_of
 from .inject import Injection
 from .spec import Fault, FaultSpecError
+
+if TYPE_CHECKING:
+    from starlette.routing import Route
 
 __all__ = ["FAULT_HEADER", "FaultPlan"]
 
@@ -335,6 +337,8 @@ class FaultPlan:
     # --- the admin API ---------------------------------------------------------------------------
 
     def routes(self, app: Any) -> list[Route]:
+        from starlette.routing import Route  # only when the router is built (cold start)
+
         async def view(request: Request) -> Response:
             if request.method == "DELETE":
                 self.clear()

@@ -13,6 +13,7 @@ tests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
@@ -23,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
 from typing import Any
+
+import orjson
 
 Check = Callable[[Any], bool]
 
@@ -499,10 +502,19 @@ def _flat_any(branches: list[Any]) -> list[Any]:
     return out
 
 
-def compile_source(schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The generated checker's source (entry point ``check``) and the constants it refers to."""
+def compile_source(
+    schema: dict[str, Any], entries: dict[str, dict[str, Any]] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The generated checker's source (entry point ``check``) and the constants it refers to.
+
+    ``entries``: more entry points, by name (``entry_…``), for sub-schemas whose ``$ref`` resolve in
+    ``schema`` (they share its functions)."""
     src = _Source(schema)
     src.function("check", schema)
+    for name, sub in (entries or {}).items():
+        if not name.startswith("entry_"):
+            raise ValueError(f"entry names start with 'entry_', not {name!r}")
+        src.function(name, sub)
     while src.pending:
         name, sub = src.pending.pop()
         src.function(name, sub)
@@ -520,37 +532,112 @@ def _cache_dir() -> Path:
 
 
 def _compiled(source: str) -> CodeType:
-    """``compile(source)``, kept on disk by the digest of the source and the interpreter: compiling the
-    ~5,000 generated lines is most of a cold start's first request, loading them ~1 ms. Any problem
-    with the cache (read-only, missing, corrupt) only means compiling again."""
-    key = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0{source}".encode()).hexdigest()[:32]
-    path = _cache_dir() / f"fastcheck-{key}.marshal"
+    """``compile(source)``: the code of a generated checker."""
+    return compile(source, "<mockclaude fast schema check>", "exec")
+
+
+# The modules whose source decides the generated checker (with the schema): this one. A helper the
+# generator comes to use from another module must be added here, or a stale checker could be loaded.
+_GENERATOR_SOURCES = ("_fastcheck.py",)
+
+
+@functools.cache
+def _generator_digest() -> str | None:
+    """A digest of the generator's sources; None when they cannot be read (a zip import, say): then
+    no checker is cached, as none could be told stale."""
     try:
-        code = marshal.loads(path.read_bytes())
-        if isinstance(code, CodeType):
-            return code
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
-    code = compile(source, "<mockclaude fast schema check>", "exec")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(code))
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+        digest = hashlib.sha256()
+        for name in _GENERATOR_SOURCES:
+            digest.update(name.encode() + b"\0" + Path(__file__).with_name(name).read_bytes() + b"\0")
+        return digest.hexdigest()
     except OSError:
+        return None
+
+
+def _freeze(ns: dict[str, Any]) -> dict[str, Any] | None:
+    """The checker's constants in a form marshal can write (regex searches as their pattern, this
+    module's helpers by name), or None when one is of a kind not foreseen here (then nothing is kept)."""
+    out: dict[str, Any] = {}
+    for name, value in ns.items():
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, re.Pattern) and getattr(value, "__name__", "") == "search":
+            out[name] = ("re.search", owner.pattern, owner.flags)
+        elif callable(value):
+            helper = getattr(value, "__name__", "")
+            if globals().get(helper) is not value:
+                return None
+            out[name] = ("helper", helper)
+        elif value is None or isinstance(value, (frozenset, tuple, dict, list, str, bytes, int, float)):
+            out[name] = ("value", value)
+        else:
+            return None
+    return out
+
+
+def _thaw(frozen: dict[str, Any]) -> dict[str, Any]:
+    ns: dict[str, Any] = {}
+    for name, (kind, *args) in frozen.items():
+        if kind == "re.search":
+            ns[name] = re.compile(args[0], args[1]).search
+        elif kind == "helper":
+            ns[name] = globals()[args[0]]
+        else:
+            ns[name] = args[0]
+    return ns
+
+
+def _generated(
+    schema: dict[str, Any], entries: dict[str, dict[str, Any]] | None = None
+) -> tuple[CodeType, dict[str, Any]]:
+    """The checker's code and constants (entry points ``check`` and ``entries``, see
+    :func:`compile_source`), kept on disk by the digest of the schema and entries, the generator's
+    source and the interpreter: generating and compiling the ~5,000 lines is most of a cold start's
+    first request, loading them ~1 ms. Any problem with the cache (read-only, missing, corrupt) only
+    means generating again."""
+    try:
+        canon = orjson.dumps([schema, entries or {}], option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # not JSON (an int over 64 bits, a non-str key): no digest, so no cache
+        canon = None
+    generator = _generator_digest()
+    if canon is None or generator is None:
+        source, ns = compile_source(schema, entries)
+        return _compiled(source), ns
+    key = hashlib.sha256(f"{sys.version}\0{sys.implementation.cache_tag}\0{generator}\0".encode() + canon)
+    path = _cache_dir() / f"fastcheck-{key.hexdigest()[:32]}.marshal"
+    try:
+        code, frozen = marshal.loads(path.read_bytes())
+        if isinstance(code, CodeType) and isinstance(frozen, dict):
+            return code, _thaw(frozen)
+    except (OSError, ValueError, EOFError, TypeError, KeyError, re.error):
         pass
-    return code
+    source, ns = compile_source(schema, entries)
+    code = _compiled(source)
+    frozen = _freeze(ns)
+    if frozen is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps((code, frozen)))
+            os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+        except (OSError, ValueError):
+            pass
+    return code, ns
 
 
 def compile_schema(schema: dict[str, Any]) -> Check:
     """A function telling whether an instance is valid under ``schema`` (the subset described above).
 
     The source is generated and executed in memory; its compiled form is cached on disk (see
-    :func:`_compiled`).
+    :func:`_generated`).
     """
-    source, ns = compile_source(schema)
-    exec(_compiled(source), ns)  # noqa: S102 - our own source
+    return compile_checks(schema, {})["check"]
+
+
+def compile_checks(schema: dict[str, Any], entries: dict[str, dict[str, Any]]) -> dict[str, Check]:
+    """:func:`compile_schema` with more entry points (see :func:`compile_source`): ``check`` and each
+    name of ``entries``, compiled together."""
+    code, ns = _generated(schema, entries)
+    exec(code, ns)  # noqa: S102 - our own source
     for table in [k for k in ns if k.startswith("U") and k[1:].isdigit()]:
         ns[table] = {tag: ns[fn] for tag, fn in ns[table].items()}  # names -> the functions
-    check: Check = ns["check"]
-    return check
+    return {name: ns[name] for name in ("check", *entries)}

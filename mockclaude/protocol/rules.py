@@ -14,7 +14,6 @@ from typing import Any
 
 from ..errors import ApiError, invalid
 from ..signatures import Signer, Verdict
-from ..tokens import BLOCK_OVERHEAD, MESSAGE_OVERHEAD, count_block
 from .models import DEFAULT_MAX_OUTPUT_TOKENS, ModelInfo, get_model, looks_like_model
 
 __all__ = [
@@ -213,14 +212,14 @@ def check_request(
     """All semantic rules, in the documented order. Returns (max_tokens, merged turns).
 
     The messages are checked by one fast pass that only proves a request valid
-    (:func:`_messages_fast`); whenever it finds anything wrong (or unusual) it gives up and the
+    (``scan.scan_messages``); whenever it finds anything wrong (or unusual) it gives up and the
     precise checks (:func:`_check_messages`) run from the start of the messages, to raise the first
     broken rule exactly as worded here.
     """
     max_tokens, turns, _, _ = check_request_counted(
         body, version=version, endpoint=endpoint, model_id=model_id, info=info, signer=signer
     )
-    return max_tokens, turns
+    return max_tokens, turns if turns is not None else merge_turns(body["messages"])[0]
 
 
 def check_request_counted(
@@ -231,19 +230,27 @@ def check_request_counted(
     model_id: str,
     info: ModelInfo | None,
     signer: Signer,
-) -> tuple[int | None, list[dict[str, Any]], int | None, int | None]:
+    scan: Any = None,
+) -> tuple[int | None, list[dict[str, Any]] | None, int | None, int | None]:
     """:func:`check_request`, plus what its fast pass counted on the way (None when the precise
     checks ran instead): the cache breakpoints and the input tokens of the messages
-    (``tokens.count_request``'s figure for the merged turns, without system and tools)."""
+    (``tokens.count_request``'s figure for the merged turns, without system and tools). The merged
+    turns are None when the fast pass did not need them (``merge_turns`` makes them).
+
+    ``scan``: the ``scan.MessageScan`` of the messages, when the validator has made it already
+    (with their shape); else the messages are scanned here (their shape is known to be right)."""
     messages: list[dict[str, Any]] = body["messages"]
     if not messages:
         raise invalid("messages: at least one message is required")
     max_tokens = _max_tokens(body, model_id, info) if endpoint == "messages" else None
     thinking_on, breakpoints = _check_settings(body, max_tokens, info)
-    counted = _messages_fast_counted(messages, breakpoints, thinking_on, info, signer)
-    if counted is None:
-        return max_tokens, _check_messages(messages, breakpoints, thinking_on, info, signer), None, None
-    return max_tokens, counted[0], counted[1], counted[2]
+    if scan is None:
+        scan = scan_messages(messages, None, signer)
+    if scan is not None:
+        total = finish_scan(scan, messages, breakpoints, thinking_on, info)
+        if total is not None:
+            return max_tokens, scan.turns, total, scan.tokens
+    return max_tokens, _check_messages(messages, breakpoints, thinking_on, info, signer), None, None
 
 
 def _check_settings(body: dict[str, Any], max_tokens: int | None, info: ModelInfo | None) -> tuple[bool, int]:
@@ -355,240 +362,6 @@ def _check_messages(
     if final is not None and turns[final]["role"] == "assistant":
         _check_prefill(turns[final], info)
     return turns
-
-
-def _image_ok(block: dict[str, Any]) -> bool:
-    try:
-        _check_image(block, "")
-    except ApiError:
-        return False
-    return True
-
-
-def _nested_ok(block: dict[str, Any], kind: Any) -> int:
-    """Cache breakpoints in the blocks nested in ``block``; -1 when a nested image is bad."""
-    if kind == "document":
-        source = block.get("source")
-        if not (isinstance(source, dict) and source.get("type") == "content"):
-            return 0
-        content = source.get("content")
-    else:
-        content = block.get("content")
-    if not isinstance(content, list):
-        return 0
-    found = 0
-    for inner in content:
-        if inner.get("cache_control"):
-            found += 1
-        if inner.get("type") == "image" and not _image_ok(inner):
-            return -1
-    return found
-
-
-def _messages_fast(
-    messages: list[dict[str, Any]], breakpoints: int, thinking_on: bool, info: ModelInfo | None, signer: Signer
-) -> list[dict[str, Any]] | None:
-    """The merged turns when every message rule holds, else None (see :func:`_messages_fast_counted`)."""
-    counted = _messages_fast_counted(messages, breakpoints, thinking_on, info, signer)
-    return None if counted is None else counted[0]
-
-
-def _messages_fast_counted(
-    messages: list[dict[str, Any]], breakpoints: int, thinking_on: bool, info: ModelInfo | None, signer: Signer
-) -> tuple[list[dict[str, Any]], int, int | None] | None:
-    """(merged turns, cache breakpoints, message tokens) when every message rule holds, else None
-    (then :func:`_check_messages` finds and words the first broken rule). One pass over the messages
-    and their blocks checks the per-message rules, merges the turns, pairs tool_use / tool_result
-    blocks (the same two rules as :func:`_check_tool_pairing`), counts the cache breakpoints and the
-    input tokens (as ``tokens.count_request`` counts the merged turns); signatures and the thinking
-    tool loop are checked after it, only when such blocks were seen. Nothing is raised here except by
-    the prefill check, the last rule."""
-    last = len(messages) - 1
-    turns: list[dict[str, Any]] = []
-    turn_role: Any = None
-    merged: list[Any] = []
-    tool_use_ids: set[Any] | None = None
-    tools_seen = thinking_seen = False
-    # tool pairing, over dialogue (non-system) turns:
-    prev_uses: list[Any] | None = None  # tool_use ids of the previous dialogue turn, if an assistant one
-    cur_uses: list[Any] = []  # tool_use ids of the current turn
-    answered: set[Any] = set()  # ids of the current turn's leading run of tool_result blocks
-    run_open = True  # still in that leading run
-    tokens = 0  # input tokens of the blocks (the per-turn overhead is added at the end)
-    uncounted = False
-    for i, message in enumerate(messages):
-        role = message["role"]
-        content = message["content"]
-        if role != turn_role:
-            # a new turn: the previous one (if a dialogue turn) is complete
-            if turn_role is not None and turn_role != "system":
-                if prev_uses:
-                    for used in prev_uses:
-                        if used not in answered:
-                            return None
-                prev_uses = cur_uses if turn_role == "assistant" else None
-            if role != "system":
-                cur_uses = []
-                if answered:
-                    answered = set()
-                run_open = True
-            turn_role = role
-            new_turn = True
-        else:
-            new_turn = False
-        if type(content) is str:
-            if not content:
-                if i != last or role != "assistant":
-                    return None
-            elif content.isspace():
-                return None
-            run_open = False
-            tokens += BLOCK_OVERHEAD + (len(content) + 3) // 4
-            if new_turn:
-                merged = [{"type": "text", "text": content}]
-                turns.append({"role": role, "content": merged})
-            else:
-                merged.append({"type": "text", "text": content})
-        elif type(content) is list:
-            if not content and (i != last or role != "assistant"):
-                return None
-            for block in content:
-                kind = block.get("type")
-                if block.get("cache_control"):
-                    breakpoints += 1
-                if kind == "text":
-                    run_open = False
-                    text = block.get("text", "")
-                    if type(text) is not str or not text or text.isspace():
-                        return None
-                    tokens += BLOCK_OVERHEAD + (len(text) + 3) // 4
-                    continue
-                try:
-                    tokens += count_block(block)
-                except RecursionError:  # a valid input too deep to measure: not counted here
-                    uncounted = True
-                if kind == "tool_result":
-                    tools_seen = True
-                    result_id = block["tool_use_id"]
-                    if role == "user" and (not prev_uses or result_id not in prev_uses):
-                        return None
-                    if run_open:
-                        answered.add(result_id)
-                    found = _nested_ok(block, kind)
-                    if found < 0:
-                        return None
-                    breakpoints += found
-                else:
-                    run_open = False
-                    if kind == "tool_use":
-                        tools_seen = True
-                        use_id = block["id"]
-                        if tool_use_ids is None:
-                            tool_use_ids = {use_id}
-                        elif use_id in tool_use_ids:
-                            return None
-                        else:
-                            tool_use_ids.add(use_id)
-                        if role == "assistant":
-                            cur_uses.append(use_id)
-                    elif kind == "image":
-                        if not _image_ok(block):
-                            return None
-                    elif kind == "search_result" or kind == "document":
-                        found = _nested_ok(block, kind)
-                        if found < 0:
-                            return None
-                        breakpoints += found
-                    elif kind == "thinking" or kind == "redacted_thinking":
-                        thinking_seen = True
-            if new_turn:
-                merged = list(content)
-                turns.append({"role": role, "content": merged})
-            else:
-                merged.extend(content)
-        else:
-            return None
-    if breakpoints > MAX_CACHE_BREAKPOINTS:
-        return None
-    if turn_role != "system":  # the last dialogue turn answers the one before; its own tool_use, nothing
-        if prev_uses:
-            for used in prev_uses:
-                if used not in answered:
-                    return None
-        if turn_role == "assistant" and cur_uses:
-            return None
-    elif tools_seen and not _pairing_ok(turns):  # a system turn last: the general walk
-        return None
-    if thinking_seen and not _signatures_ok(turns, signer):
-        return None
-    if thinking_on and tools_seen and not _thinking_loop_ok(turns):
-        return None
-    final = _final_dialogue_turn(turns)
-    if final is not None and turns[final]["role"] == "assistant":
-        _check_prefill(turns[final], info)
-    return turns, breakpoints, None if uncounted else tokens + MESSAGE_OVERHEAD * len(turns)
-
-
-def _signatures_ok(turns: list[dict[str, Any]], signer: Signer) -> bool:
-    """:func:`_check_signatures` would pass."""
-    latest = next((t for t in range(len(turns) - 1, -1, -1) if turns[t]["role"] == "assistant"), None)
-    for t, turn in enumerate(turns):
-        if turn["role"] != "assistant":
-            continue
-        for block in turn["content"]:
-            kind = block.get("type")
-            if kind == "thinking":
-                verdict = signer.verify(block["thinking"], block["signature"])
-                if verdict is Verdict.FORGED or (verdict is Verdict.MODIFIED and t == latest):
-                    return False
-            elif kind == "redacted_thinking":
-                data = block["data"]
-                if not signer.verify_redacted(data) and signer.verify("", data) is Verdict.FORGED:
-                    return False
-    return True
-
-
-def _pairing_ok(turns: list[dict[str, Any]]) -> bool:
-    """:func:`_check_tool_pairing` would pass (both of its rules, in one walk over the turns)."""
-    prev_uses: list[Any] | None = None  # tool_use ids of the previous dialogue turn, if an assistant one
-    for turn in turns:
-        role = turn["role"]
-        if role == "system":
-            continue
-        blocks = turn["content"]
-        if prev_uses:  # answered by the leading run of tool_result blocks of this turn?
-            answered = set()
-            for block in blocks:
-                if block.get("type") != "tool_result":
-                    break
-                answered.add(block["tool_use_id"])
-            for used in prev_uses:
-                if used not in answered:
-                    return False
-        if role == "assistant":
-            prev_uses = [b["id"] for b in blocks if b.get("type") == "tool_use"]
-        else:
-            if role == "user":
-                available = prev_uses or ()
-                for block in blocks:
-                    if block.get("type") == "tool_result" and block["tool_use_id"] not in available:
-                        return False
-            prev_uses = None
-    return not prev_uses
-
-
-def _thinking_loop_ok(turns: list[dict[str, Any]]) -> bool:
-    """:func:`_check_thinking_loop` would pass."""
-    dialogue = [t for t, turn in enumerate(turns) if turn["role"] != "system"]
-    if len(dialogue) < 2:
-        return True
-    last, before = turns[dialogue[-1]], dialogue[-2]
-    if last["role"] != "user" or turns[before]["role"] != "assistant":
-        return True
-    if not any(b.get("type") == "tool_result" for b in last["content"]):
-        return True
-    blocks = turns[before]["content"]
-    return bool(blocks) and blocks[0].get("type") in ("thinking", "redacted_thinking")
 
 
 def _final_dialogue_turn(turns: list[dict[str, Any]]) -> int | None:
@@ -712,3 +485,8 @@ def _check_thinking_loop(turns: list[dict[str, Any]], origins: list[list[int]]) 
         f"`{first}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block "
         "(preceeding the lastmost set of `tool_use` and `tool_result` blocks)." + THINKING_DOCS_TAIL
     )
+
+
+# The fast pass over the messages uses this module's helpers: imported last (this module is always
+# imported first, by validate.py).
+from .scan import finish_scan, scan_messages  # noqa: E402

@@ -22,9 +22,6 @@ import math
 from typing import Any
 from urllib.parse import unquote
 
-import jsonschema  # type: ignore[import-untyped]
-from jsonschema import validators
-
 from .regex_gen import string_for_pattern
 
 __all__ = ["SchemaValues", "instance_for_schema"]
@@ -96,6 +93,10 @@ class SchemaValues:
     def __init__(self, root: Any) -> None:
         self.root = root
         self._merging = 0  # nesting of merges started by deref (bounds self-referencing chains)
+        # jsonschema on first use: a server whose requests carry no schema never loads it (cold start)
+        import jsonschema  # type: ignore[import-untyped]
+        from jsonschema import validators
+
         try:
             cls = validators.validator_for(root, default=jsonschema.Draft202012Validator) if isinstance(root, dict) \
                 else jsonschema.Draft202012Validator

@@ -240,11 +240,14 @@ def _without_stream_flag(raw: bytes) -> bytes:
     return before + after
 
 
-def request_digest(body: dict[str, Any], raw: bytes | None) -> bytes:
+def request_digest(body: dict[str, Any], raw: bytes | None, digest: bytes | None = None) -> bytes:
     """What makes an answer: the request bytes, less the ``stream`` flag (a request streamed or
-    not gets the same message). Without the bytes, a canonical JSON form of the body."""
+    not gets the same message). Without the bytes, a canonical JSON form of the body. ``digest``:
+    the SHA-256 of ``raw`` when already known (one scan of the bytes less)."""
     if raw is not None:
-        return hashlib.sha256(_without_stream_flag(raw) if b'"stream"' in raw else raw).digest()
+        if _STREAM_FLAG.search(raw) is None:  # (one scan: as fast as a substring test, or faster)
+            return digest if digest is not None else hashlib.sha256(raw).digest()
+        return hashlib.sha256(_without_stream_flag(raw)).digest()
     canon = json.dumps({k: v for k, v in body.items() if k != "stream"}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode("utf-8", "surrogatepass")).digest()
 
@@ -284,12 +287,13 @@ def usage_for(req: Any, out_tokens: int, cache: PromptCache) -> dict[str, Any]:
     """The ``usage`` of an answer to ``req`` with ``out_tokens`` output tokens, with the prompt
     cache's accounting (reads and writes at the request's ``cache_control`` breakpoints)."""
     tools = req.tools or []
-    messages = req.messages
-    # The validator's fast pass has counted the messages and the breakpoints already (None: not).
-    total_in = count_request(req.system_blocks, messages, tools, getattr(req, "message_tokens", None))
+    # The validator's fast pass has counted the messages and the breakpoints already (None: not);
+    # the merged turns (made on first use of req.messages) are then not needed.
+    message_tokens = getattr(req, "message_tokens", None)
+    total_in = count_request(req.system_blocks, req.messages if message_tokens is None else [], tools, message_tokens)
     breakpoints = getattr(req, "cache_breakpoints", None)
-    if breakpoints > 0 if breakpoints is not None else _has_cache_control(tools, req.system_blocks, messages):
-        read, created, by_ttl = cache.account(PromptCache.breakpoints(tools, req.system_blocks, messages))
+    if breakpoints > 0 if breakpoints is not None else _has_cache_control(tools, req.system_blocks, req.messages):
+        read, created, by_ttl = cache.account(PromptCache.breakpoints(tools, req.system_blocks, req.messages))
     else:
         read, created, by_ttl = 0, 0, {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
     read, created = min(read, total_in), min(created, max(0, total_in - read))
@@ -313,7 +317,8 @@ class SyntheticResponder:
     def message(self, req: Any, raw: bytes | None = None) -> dict[str, Any]:
         """The answer to ``req`` (a :class:`mockclaude.protocol.ValidRequest`; ``raw``: its bytes)."""
         digest = getattr(req, "digest", None) or request_digest(req.body, raw)
-        messages: list[dict[str, Any]] = req.messages
+        recent = getattr(req, "recent_turns", None)  # the turns from the last user turn: all it looks at
+        messages: list[dict[str, Any]] = recent() if recent is not None else req.messages
         last = messages[-1] if messages else {"role": "user", "content": []}
         # A final assistant turn is a prefill: the answer continues it.
         prefill = last.get("role") == "assistant"

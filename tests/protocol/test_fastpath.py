@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockclaude.errors import ApiError
-from mockclaude.protocol import _fastcheck, rules
-from mockclaude.protocol.schema import ENDPOINTS, _fast, build_schema, get_validator
+from mockclaude.protocol import _fastcheck, rules, scan
+from mockclaude.protocol.schema import ENDPOINTS, _fast, build_schema, fast_parts, get_validator
 from mockclaude.protocol.versions import KNOWN_VERSIONS
 
 from .helpers import GIF, JPEG, MODEL, PNG, SIGNER, json_paths, thinking_block
@@ -269,7 +269,8 @@ def test_pattern_memo_stays_bounded() -> None:
         assert check(body)
     body["tools"][0]["name"] = "x" * 129
     assert not check(body)
-    memos = [v for k, v in check.__globals__.items() if k.startswith("P") and isinstance(v, dict)]
+    generated = fast_parts("2023-06-01", "messages")[0].__globals__  # the generated module's namespace
+    memos = [v for k, v in generated.items() if k.startswith("P") and isinstance(v, dict)]
     assert memos and all(len(m) <= _fastcheck._MEMO_ITEMS for m in memos)
 
 
@@ -379,15 +380,18 @@ def test_fast_rules_decide_like_the_precise_rules(case: tuple[dict[str, Any], st
     if precise[0] == "ok":  # and a valid request never needs the precise pass
         max_tokens = precise[1][0]
         thinking_on, breakpoints = rules._check_settings(body, max_tokens, info)
-        assert rules._messages_fast(body["messages"], breakpoints, thinking_on, info, SIGNER) is not None
+        found = scan.scan_messages(body["messages"], fast_parts(version, endpoint)[1], SIGNER)
+        assert found is not None
+        assert scan.finish_scan(found, body["messages"], breakpoints, thinking_on, info) is not None
 
 
 def test_valid_corpus_takes_the_fast_pass() -> None:
     for body, _version in [*((b, "2023-06-01") for b in CORPUS), *((b, "2026-10-21") for b in CORPUS_2026)]:
         info = rules.check_model(body["model"], strict=False)
         thinking_on, breakpoints = rules._check_settings(body, body["max_tokens"], info)
-        turns = rules._messages_fast(body["messages"], breakpoints, thinking_on, info, SIGNER)
-        assert turns is not None and turns == rules.merge_turns(body["messages"])[0]
+        found = scan.scan_messages(body["messages"], fast_parts(_version, "messages")[1], SIGNER)
+        assert found is not None and scan.finish_scan(found, body["messages"], breakpoints, thinking_on, info) is not None
+        assert found.turns is None or found.turns == rules.merge_turns(body["messages"])[0]
 
 
 # --------------------------------------------------------------------------- counts of the fast pass
