@@ -189,7 +189,7 @@ def recorded_tags(path: Path) -> tuple[set[str], str]:
     try:
         cassette = Cassette.load(path)
     except CassetteError as err:
-        from mockclaude.cassette_cli import fix_cassette
+        from mockclaude.cassette.cli import fix_cassette
 
         note = f"reported: {str(err).split(': ', 1)[-1][:60]}...; lint --fix: {fix_cassette(str(path))}"
         cassette = Cassette.load(path)

@@ -10,7 +10,6 @@ a traceback), with the exception kept in the journal.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import orjson
 from starlette.datastructures import Headers  # (loaded by starlette.requests anyway)
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
 from . import protocol
 from .admission import AdmissionMemo
+from .answers import dumps
 from .config import Settings
 from .errors import STATUS_FOR_TYPE, ApiError, invalid, new_request_id
 from .journal import Journal, JournalEntry
@@ -56,14 +55,6 @@ log = logging.getLogger("mockclaude")
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
 CASE_PREFIX = "/_case/"  # base_url path of a scripted case (see MockClaudeApp.case_hook)
-
-
-def dumps(obj: Any) -> bytes:
-    """Compact JSON, UTF-8, as the API writes it."""
-    try:
-        return orjson.dumps(obj)
-    except TypeError:  # what orjson will not write (an int over 64 bits, a non-str key)
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 @dataclass(slots=True)

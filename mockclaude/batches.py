@@ -18,25 +18,46 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from . import protocol
-from .app import dumps
+from .answers import dumps
 from .errors import ApiError, b58, invalid, new_request_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from starlette.routing import Route
 
-    from .app import MockClaudeApp
+    from .config import Settings
+    from .responders.synthetic import SyntheticResponder
+    from .signatures import Signer
 
 __all__ = ["BatchStore"]
 
 MAX_REQUESTS = 100_000
 MAX_BODY_BYTES = 256 * 1024 * 1024  # the batches endpoint's limit (32 MB for /v1/messages)
 _CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+class BatchHost(Protocol):
+    """What the batches API needs of the app that serves it (:class:`~mockclaude.app.MockClaudeApp`
+    is one): the dependency points down, the app hands itself to :class:`BatchStore`."""
+
+    settings: Settings
+    signer: Signer
+    synthetic: SyntheticResponder
+
+    async def answer_plain(
+        self,
+        request: Request,
+        produce: Callable[[Any, bytes], tuple[int, dict[str, str], bytes]],
+        *,
+        source: str,
+        body_limit: int | None = None,
+    ) -> Response: ...
 
 
 def _iso(moment: datetime) -> str:
@@ -70,7 +91,7 @@ class Batch:
 class BatchStore:
     """The batches of one app, and the routes that serve them."""
 
-    def __init__(self, app: MockClaudeApp) -> None:
+    def __init__(self, app: BatchHost) -> None:
         self.app = app
         self._batches: dict[str, Batch] = {}
         self._lock = threading.Lock()

@@ -322,7 +322,7 @@ class _Stopped(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "cassette":
-        from .cassette_cli import main as cassette_main
+        from .cassette.cli import main as cassette_main
 
         return int(cassette_main(argv[1:]) or 0)
     if argv and argv[0] == "conformance":

@@ -244,6 +244,8 @@ ENV_ALIASES: dict[str, str] = {
 OTHER_ENV: set[str] = {
     "MOCKCLAUDE_HOST", "MOCKCLAUDE_PORT", "MOCKCLAUDE_LOG_LEVEL", "MOCKCLAUDE_ACCESS_LOG", "MOCKCLAUDE_WORKERS",
     "MOCKCLAUDE_CACHE_DIR",  # where the compiled schema checker is kept (protocol/_fastcheck.py)
+    # Test-only: stall a recorder at one point of its write path (cassette/durable.py).
+    "MOCKCLAUDE_TEST_STALL_AT", "MOCKCLAUDE_TEST_STALL_MARK", "MOCKCLAUDE_TEST_STALL_SECONDS",
 }
 
 

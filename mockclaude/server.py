@@ -179,13 +179,13 @@ class MockClaude:
         """A socket-free ``httpx2.Client`` for the official SDK (which uses ``httpx2``, not ``httpx``):
         ``anthropic.Anthropic(http_client=mock.sdk_http_client(), api_key="test")``. Every host
         routes to the app in-process; the server need not be started."""
-        from .testing import sdk_http_client
+        from .inprocess import sdk_http_client
 
         return sdk_http_client(self.app, **client_options)
 
     def async_sdk_http_client(self, **client_options: Any) -> Any:
         """The async twin of :meth:`sdk_http_client`, for ``anthropic.AsyncAnthropic(http_client=...)``."""
-        from .testing import async_sdk_http_client
+        from .inprocess import async_sdk_http_client
 
         return async_sdk_http_client(self.app, **client_options)
 
@@ -231,7 +231,7 @@ class MockClaude:
     def assert_all_used(self) -> None:
         """An AssertionError listing scripted answers with uses left and cassette interactions not
         played (like VCR.py's ``all_played`` and respx's ``assert_all_called``)."""
-        from .testing import assert_all_used
+        from .answers import assert_all_used
 
         __tracebackhide__ = True
         assert_all_used(self.app)

@@ -1,7 +1,8 @@
 """Helpers for tests that embed mockclaude: socket-free SDK clients and journal assertions.
 
 * :class:`SyncASGITransport` lets the official SDK (which speaks ``httpx2``, not ``httpx``) call
-  the app in-process: ``anthropic.Anthropic(http_client=mock.sdk_http_client())``.
+  the app in-process: ``anthropic.Anthropic(http_client=mock.sdk_http_client())`` (defined in
+  :mod:`mockclaude.inprocess`, which :mod:`mockclaude.server` uses too; re-exported here).
 * :class:`MockClaudeFixture` is what the pytest fixture ``mockclaude`` gives a test: the server's
   URL, its journal, faults, and assertions that read well (``mockclaude.assert_called(2)``).
 
@@ -11,13 +12,14 @@ asks for the fixture.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .answers import assert_all_used, unused_answers  # noqa: F401 - unused_answers: re-exported (it lived here)
+from .inprocess import async_sdk_http_client, sdk_http_client
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx2
@@ -34,111 +36,13 @@ __all__ = [  # noqa: F822 - SyncASGITransport is built on first access (module _
 ]
 
 
-# --- socket-free clients for the official SDK (httpx2) ----------------------------------------------
-
-
-class _LoopThread:
-    """An asyncio loop running in a daemon thread, for sync callers of async code."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="mockclaude-asgi", daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
-
-
 def __getattr__(name: str) -> Any:
-    # SyncASGITransport subclasses httpx2.BaseTransport: built on first use, so that importing this
-    # module (the pytest plugin does) imports neither httpx2 nor the SDK.
+    # SyncASGITransport is built on first use (importing it would import httpx2 and the SDK).
     if name == "SyncASGITransport":
-        return _sync_transport_class()
+        from . import inprocess
+
+        return inprocess.SyncASGITransport
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-_SYNC_TRANSPORT: type[Any] | None = None
-
-
-def _sync_transport_class() -> type[Any]:
-    global _SYNC_TRANSPORT
-    if _SYNC_TRANSPORT is not None:
-        return _SYNC_TRANSPORT
-    import httpx2
-
-    class SyncASGITransport(httpx2.BaseTransport):
-        """An ``httpx2.BaseTransport`` that calls an ASGI app in-process.
-
-        httpx2's own ``ASGITransport`` is async-only; the SDK's sync client needs a sync transport.
-        The app runs on a private event-loop thread; each response is read whole (streams
-        included: the SDK still parses them event by event). The request's read timeout applies,
-        so a stalled stream raises ``httpx2.ReadTimeout`` as it would over a socket. Faults that
-        act on the connection itself (reset, garbage, empty) need a real socket: use ``mock.url``.
-        """
-
-        def __init__(self, app: Any) -> None:
-            self.app = app
-            self._asgi = httpx2.ASGITransport(app=app)
-            self._loop: _LoopThread | None = None
-            self._lock = threading.Lock()
-
-        def _runner(self) -> _LoopThread:
-            with self._lock:
-                if self._loop is None:
-                    self._loop = _LoopThread()
-                return self._loop
-
-        def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-            body = request.read()
-            inner = httpx2.Request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=body,
-                extensions=request.extensions,
-            )
-
-            async def call() -> tuple[int, Any, bytes]:
-                resp = await self._asgi.handle_async_request(inner)
-                return resp.status_code, resp.headers, await resp.aread()
-
-            timeout = (request.extensions.get("timeout") or {}).get("read")
-            future = asyncio.run_coroutine_threadsafe(call(), self._runner().loop)
-            try:
-                status, headers, content = future.result(timeout)
-            except TimeoutError:
-                future.cancel()
-                raise httpx2.ReadTimeout("mockclaude (in-process): read timed out", request=request) from None
-            return httpx2.Response(status, headers=headers, content=content, request=request)
-
-        def close(self) -> None:
-            with self._lock:
-                loop, self._loop = self._loop, None
-            if loop is not None:
-                loop.close()
-
-    SyncASGITransport.__module__ = __name__
-    _SYNC_TRANSPORT = SyncASGITransport
-    return _SYNC_TRANSPORT
-
-
-def sdk_http_client(app: Any, **client_options: Any) -> httpx2.Client:
-    """An ``httpx2.Client`` wired to ``app`` in-process, for ``anthropic.Anthropic(http_client=...)``.
-    Every host routes to the app, so the SDK's default base URL is fine (nothing leaves the process)."""
-    import httpx2
-
-    return httpx2.Client(transport=_sync_transport_class()(app), **client_options)
-
-
-def async_sdk_http_client(app: Any, **client_options: Any) -> httpx2.AsyncClient:
-    """An ``httpx2.AsyncClient`` wired to ``app`` in-process, for ``anthropic.AsyncAnthropic``."""
-    import httpx2
-
-    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), **client_options)
 
 
 # --- the pytest fixture's value -----------------------------------------------------------------------
@@ -155,24 +59,6 @@ def _short(value: Any, limit: int = 600) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 15] + f"… ({len(text)} chars)"
-
-
-def unused_answers(app: Any) -> list[str]:
-    """Scripted answers with uses left and cassette interactions not played, one line each."""
-    out = [f"scripted answer #{i}: {r.describe()}" for i, r in enumerate(app.script.replies) if r in app.script.unused()]
-    for r in getattr(app, "responders", []):
-        unused = getattr(r, "unused", None)
-        if unused is not None:
-            out.extend(f"cassette {r.cassette.path}: interaction {u} was not played" for u in unused())
-    return out
-
-
-def assert_all_used(app: Any) -> None:
-    """Raise an AssertionError listing :func:`unused_answers`, if any."""
-    __tracebackhide__ = True
-    unused = unused_answers(app)
-    if unused:
-        raise AssertionError(f"mockclaude: {len(unused)} answer(s) were not used:\n" + "\n".join(f"- {u}" for u in unused))
 
 
 def is_rejected(entry: JournalEntry) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from mockclaude import MockClaude
 from mockclaude.cassette import Cassette
 from mockclaude.cassette.append import AppendLog, TornRecord
-from mockclaude.cassette_cli import main as cassette_main
+from mockclaude.cassette.cli import main as cassette_main
 from mockclaude.errors import CassetteError
 from tests.test_cassette_format import _interaction
 

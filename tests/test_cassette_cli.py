@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mockclaude.cassette import Cassette
-from mockclaude.cassette_cli import main
+from mockclaude.cassette.cli import main
 from mockclaude.cli import main as cli_main
 from mockclaude.sse import Event
 
@@ -129,7 +129,7 @@ def test_lint_event_data_that_is_not_an_object(tmp_path: Path) -> None:
 
 
 def test_unwritable_destination_is_a_message_not_a_traceback(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from mockclaude.cassette_cli import main as cli_main
+    from mockclaude.cassette.cli import main as cli_main
 
     src = tmp_path / "vcr.yaml"
     src.write_text("interactions: []\nversion: 1\n")
@@ -185,3 +185,22 @@ def test_show_several_paths_and_a_closed_pipe(tmp_path: Path) -> None:
     proc.stderr.close()
     proc.wait(30)
     assert err == ""
+
+
+@pytest.mark.parametrize("command", ["ls", "show", "redact"])
+def test_a_broken_cassette_is_reported_with_its_line_and_the_others_still_handled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    good = tmp_path / "good.yaml"
+    shutil.copy(EXAMPLES / "plain_answer.yaml", good)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("format: mockclaude-cassette\nversion: 1\ninteractions: [\n", encoding="utf-8")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    code, out = run(command, str(broken), str(empty), str(good))
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"{broken}:4" in err  # path and line
+    assert f"{empty}: empty file" in err  # never read as a cassette of no interactions
+    handled = {"ls": f"{good}: 1 interaction(s)", "show": "--- response 200", "redact": f"{good}: nothing to redact"}
+    assert handled[command] in out and str(broken) not in out

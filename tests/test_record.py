@@ -190,15 +190,18 @@ def test_fifty_concurrent_recordings(tmp_path: Path, upstream: MockClaude) -> No
     assert [p.name for p in tmp_path.iterdir()] == ["many.yaml"]
 
 
-def _free_port() -> int:
+@pytest.fixture
+def dead_port() -> Iterator[int]:
+    """A loopback port bound but never listening: connections to it are refused, and no other
+    server (another test, another session on the machine) can take it while the test runs."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        yield int(s.getsockname()[1])
 
 
-def test_upstream_unreachable_is_a_clear_5xx(tmp_path: Path) -> None:
+def test_upstream_unreachable_is_a_clear_5xx(tmp_path: Path, dead_port: int) -> None:
     path = tmp_path / "down.yaml"
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{dead_port}"
     with MockClaude(cassette=path, record_mode="all", upstream=dead) as rec, sdk(rec) as client:
         with pytest.raises(anthropic.InternalServerError) as info:
             client.messages.create(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}])

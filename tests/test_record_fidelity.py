@@ -18,8 +18,8 @@ import pytest
 
 from mockclaude import MockClaude
 from mockclaude.cassette import Cassette
-from mockclaude.cassette_cli import lint_report
-from mockclaude.cassette_cli import main as cassette_main
+from mockclaude.cassette.cli import lint_report
+from mockclaude.cassette.cli import main as cassette_main
 from mockclaude.threads import THREADS_BETA
 
 from .conftest import MODEL

@@ -13,7 +13,7 @@ import pytest
 
 from mockclaude import CassetteError, MockClaude
 from mockclaude.cassette import Cassette
-from mockclaude.cassette_cli import main
+from mockclaude.cassette.cli import main
 from mockclaude.sse import encode_all, event, events_from_message
 
 KEY = "sk-ant-api03-VCRIMPORTSECRET0000000000"
@@ -182,7 +182,7 @@ def test_import_errors_name_the_file(tmp_path: Path) -> None:
         "interactions:\n- request: {method: POST}\n  response: {status: {code: 200}}\nversion: 1\n"
     )
     with pytest.raises(CassetteError, match=r"bad\.yaml: interactions\.0\.request: missing 'uri'"):
-        from mockclaude.vcr import load_vcr
+        from mockclaude.cassette.vcr import load_vcr
 
         load_vcr(bad)
     bad.write_text("interactions: [\n")

@@ -12,6 +12,11 @@ once            no file yet: record everything; file exists: replay only, as ``n
 new_episodes    replay what matches, forward and record the rest (the file is created if needed)
 all             forward and record everything; the file is overwritten with this session
 ==============  ==================================================================================
+
+The package's modules: ``format`` (the file and its model), ``append`` (the recorder's write path),
+``durable`` (crash-safe replacement), ``matching`` (the replay index), ``scrub`` (secrets kept out),
+``fidelity`` (the double against the real API), ``cli`` (``mockclaude cassette ...``) and ``vcr``
+(the VCR.py importer).
 """
 
 from __future__ import annotations

@@ -27,7 +27,10 @@ path and line instead of reading a truncated interaction as if it were whole (se
 :func:`read_document`). ``mockclaude cassette lint --fix`` drops a torn record; a clean shutdown
 of the recorder *compacts* the file back to the one-document form (an atomic rewrite, once).
 
-No temporary file is involved while recording: appends go to the cassette itself (``O_APPEND``).
+Appends go to the cassette itself (``O_APPEND``). Only the first record of a session that replaces
+the file (record mode ``all``), or creates it, goes through a temporary file renamed over the old
+one (:mod:`.durable`): the old cassette is never truncated, so a kill before the first interaction
+is whole leaves it as it was.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CassetteError
+from . import durable
 
 __all__ = ["AppendLog", "TornRecord", "read_document"]
 
@@ -167,9 +171,12 @@ def _merge(head: Any, items: list[Any], path: str) -> Any:
 class AppendLog:
     """Appends interactions to a cassette file, each written whole and fsynced before returning.
 
-    ``fresh``: the session replaces the file (record mode ``all``): the first append truncates it.
-    Otherwise an existing file is appended to as it is (a new one is created with its header).
-    Thread-safe; appends are serialised.
+    ``fresh``: the session replaces the file (record mode ``all``). The file is never truncated:
+    the first interaction is written with the header to a sibling temporary file, fsynced and
+    renamed over the old cassette (:mod:`.durable`), so a kill before that rename leaves the old
+    cassette whole, and one after it leaves the new session's first interaction whole. A file
+    that does not exist yet is created the same way (never left empty by a kill). Later
+    interactions are appended in place. Thread-safe; appends are serialised.
     """
 
     def __init__(self, path: str | Path, *, header: dict[str, Any], fresh: bool) -> None:
@@ -181,19 +188,36 @@ class AppendLog:
         self._fd: int | None = None
         self._lock = threading.Lock()
 
-    def _open(self) -> tuple[int, str]:
-        """The file open for appending, and the text to write before the first record."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    def _open_existing(self) -> tuple[int, str] | None:
+        """The existing file open for appending, and the text to write before the first record;
+        None when the file must be (re)placed whole: a fresh session, no file, an empty file."""
         if self.fresh:
-            flags |= os.O_TRUNC
-        fd = os.open(self.path, flags, 0o666)
-        prefix = ""
+            return None
+        try:
+            fd = durable.open_append(self.path)
+        except FileNotFoundError:
+            return None
         if os.fstat(fd).st_size == 0:
-            prefix = self._header_text()
-        else:
-            prefix = self._separator_for_existing()
-        return fd, prefix
+            os.close(fd)
+            return None
+        return fd, self._separator_for_existing()
+
+    def _place(self, data: bytes) -> None:
+        """Put a whole new file (header and first record) at the path: temp file, fsync, rename."""
+        mode = durable.existing_mode(self.path)
+        fd, tmp = durable.create_temp(self.path)
+        try:
+            try:
+                durable.stall("fresh-open")
+                durable.write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)  # before the rename: Windows renames no file that is open
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        durable.replace(tmp, self.path, mode, point="fresh-written")
+        self.fresh = False  # from here on the file is this session's: a retry must append, not replace
 
     def _header_text(self) -> str:
         if self.json:
@@ -221,15 +245,25 @@ class AppendLog:
         text = self.record_text(doc)
         with self._lock:
             if self._fd is None:
-                self._fd, prefix = self._open()
+                opened = self._open_existing()
+                if opened is None:
+                    self._place((self._header_text() + text).encode("utf-8"))
+                    self._reopen()
+                    self.appended += 1
+                    durable.stall("appended", self.appended)
+                    return
+                self._fd, prefix = opened
                 text = prefix + text
-            data = text.encode("utf-8")
-            view = memoryview(data)
-            while view:  # one write() in the common case; a short write goes on where it stopped
-                n = os.write(self._fd, view)
-                view = view[n:]
+            durable.write_all(self._fd, text.encode("utf-8"))
             os.fsync(self._fd)
             self.appended += 1
+            durable.stall("appended", self.appended)
+
+    def _reopen(self) -> None:
+        try:
+            self._fd = durable.open_append(self.path)
+        except OSError:
+            pass  # the record is on disk; the next append opens the file again (and appends)
 
     def close(self) -> None:
         """Close the file (what was appended stays as it is)."""

@@ -23,8 +23,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
-import secrets
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ import yaml
 
 from ..errors import CassetteError, CassetteNotFoundError
 from ..sse import Accumulator, Event, StreamError, encode_all
+from .durable import write_atomic
 
 __all__ = [
     "FORMAT_NAME",
@@ -150,39 +149,6 @@ def read_bytes(path: Path, what: str) -> bytes:
         raise CassetteError(f"{path}: is a directory, not a {what}") from None
     except OSError as err:
         raise CassetteError(f"{path}: cannot read: {err.strerror or err}") from None
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically (temp file in the same directory, fsync, rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode: int | None = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = None  # a new file: 0o666 less the umask, applied by open() itself
-    # Not tempfile.mkstemp (always 0o600), and not os.umask() to learn the umask: that sets the
-    # process-wide umask for a moment, under the feet of any thread creating a file meanwhile.
-    while True:
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 # --- the model ---------------------------------------------------------------------------------

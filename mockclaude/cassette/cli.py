@@ -15,20 +15,21 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cassette import Cassette, Interaction, remember_signatures
-from .cassette.fidelity import describe, verdict
-from .cassette.format import write_atomic
-from .cassette.scrub import find_secrets, scrub_interaction
-from .errors import ApiError, CassetteError
-from .redact import DEFAULT_REDACT
-from .sse import Accumulator, StreamError
-from .threads import ThreadStore, ThreadTurn
+from ..errors import ApiError, CassetteError
+from ..redact import DEFAULT_REDACT
+from ..sse import Accumulator, StreamError
+from ..threads import ThreadStore, ThreadTurn
+from . import remember_signatures
+from .durable import stray_temp_files, write_atomic
+from .fidelity import describe, verdict
+from .format import Cassette, Interaction, read_bytes
+from .scrub import find_secrets, scrub_interaction
 
-__all__ = ["lint_cassette", "lint_report", "main"]
+__all__ = ["fix_cassette", "lint_cassette", "lint_report", "main"]
 
 _ENDPOINTS = {"/v1/messages": "messages", "/v1/messages/count_tokens": "count_tokens"}
 
@@ -60,19 +61,27 @@ def _summary(i: int, it: Interaction) -> str:
     return f"{i:>4}  {req.method} {req.path}  {model}  {turns} msg  -> {resp.status} {kind}{stop}"
 
 
-def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
-    status = 0
-    for path in args.paths:
+def _each_cassette(paths: Iterable[str], failed: list[str]) -> Iterator[tuple[str, Cassette]]:
+    """Each path with its cassette, in order. One that does not load is reported on stderr (the
+    error names the path, and the line where there is one), added to ``failed`` and skipped, so
+    the others are still handled."""
+    for path in paths:
         try:
             cassette = Cassette.load(path)
         except CassetteError as err:
             print(f"mockclaude: {err}", file=sys.stderr)
-            status = 1
+            failed.append(path)
             continue
+        yield path, cassette
+
+
+def cmd_ls(args: argparse.Namespace, out: TextIO) -> int:
+    failed: list[str] = []
+    for path, cassette in _each_cassette(args.paths, failed):
         print(f"{path}: {len(cassette)} interaction(s)", file=out)
         for i, it in enumerate(cassette):
             print(_summary(i, it), file=out)
-    return status
+    return 1 if failed else 0
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
@@ -81,19 +90,15 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     index = 0
     if len(paths) > 1 and paths[-1].lstrip("-").isdigit() and not os.path.exists(paths[-1]):
         index = int(paths.pop())
+    failed: list[str] = []
     status = 0
-    for path in paths:
-        try:
-            status = max(status, _show_one(path, index, args, out))
-        except CassetteError as err:
-            print(f"mockclaude: {err}", file=sys.stderr)
-            status = max(status, 1)
-    return status
+    for path, cassette in _each_cassette(paths, failed):
+        status = max(status, _show_one(path, cassette, index, args, out))
+    return max(status, 1 if failed else 0)
 
 
-def _show_one(path: str, index: int, args: argparse.Namespace, out: TextIO) -> int:
+def _show_one(path: str, cassette: Cassette, index: int, args: argparse.Namespace, out: TextIO) -> int:
     args.path, args.index = path, index
-    cassette = Cassette.load(args.path)
     if not -len(cassette) <= args.index < len(cassette):
         print(f"mockclaude: {args.path} has {len(cassette)} interaction(s); no #{args.index}", file=sys.stderr)
         return 2
@@ -191,7 +196,7 @@ def _judge_request(
 ) -> tuple[ApiError | None, ThreadTurn | None]:
     """What the double says of a recorded request (None: accepted), message threads rebuilt from the
     interactions before it."""
-    from . import protocol
+    from .. import protocol
 
     body = it.request.body
     version = it.request.headers.get("anthropic-version", "2023-06-01")
@@ -220,7 +225,7 @@ def lint_report(
     the double refused it (record mode forwards such requests): one line each saying what the double
     says of it now and what the real API said. Disagreements are findings about the double, not
     problems of the cassette."""
-    from .signatures import Signer
+    from ..signatures import Signer
 
     try:
         cassette = Cassette.load(path)
@@ -260,8 +265,6 @@ def lint_report(
 def fix_cassette(path: str) -> str | None:
     """Repair what a recorder can leave behind: drop a torn last record and compact an appended file
     into the one-document form (atomically). Returns what was done, or None (nothing to fix)."""
-    from .cassette.format import read_bytes
-
     p = Path(path)
     text = read_bytes(p, "cassette file")
     cassette = Cassette.from_text(text, path=p, keep_torn=True)
@@ -279,6 +282,9 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
     found: list[str] = []
     for path in args.paths:
         if args.fix:
+            for tmp in stray_temp_files(Path(path)):
+                tmp.unlink(missing_ok=True)
+                print(f"{path}: fixed: removed {tmp.name} (a temporary file left by a killed recorder)", file=out)
             try:
                 done = fix_cassette(path)
             except CassetteError as err:
@@ -314,14 +320,8 @@ def _changed(a: Any, b: Any, at: str, out: list[str]) -> None:
 
 def cmd_redact(args: argparse.Namespace, out: TextIO) -> int:
     redact = (*DEFAULT_REDACT, *args.header)
-    status = 0
-    for path in args.paths:
-        try:
-            cassette = Cassette.load(path)
-        except CassetteError as err:
-            print(f"mockclaude: {err}", file=sys.stderr)
-            status = 1
-            continue
+    failed: list[str] = []
+    for path, cassette in _each_cassette(args.paths, failed):
         before = cassette.dumps()
         changes: list[str] = []
         for i, it in enumerate(cassette):
@@ -341,7 +341,7 @@ def cmd_redact(args: argparse.Namespace, out: TextIO) -> int:
             continue
         write_atomic(path, after)  # the text just built: no third serialisation by save()
         print(f"{path}: secrets redacted ({len(changes)} field(s))", file=out)
-    return status
+    return 1 if failed else 0
 
 
 def cmd_import_vcr(args: argparse.Namespace, out: TextIO) -> int:
@@ -370,7 +370,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--header", action="append", default=[], help="another header that must be redacted")
     s.add_argument("--strict-models", action="store_true", help="judge requests as `serve --strict-models` does")
     s.add_argument(
-        "--fix", action="store_true", help="drop a torn last record (a killed recorder) and compact appended records"
+        "--fix", action="store_true",
+        help="drop a torn last record (a killed recorder), compact appended records, remove stray temporary files",
     )
     s.set_defaults(run=cmd_lint)
     s = sub.add_parser("redact", help="scrub secrets from cassettes, in place (atomic)")

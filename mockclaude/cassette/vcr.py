@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .cassette.format import (
+from .format import (
     Cassette,
     Interaction,
     RecordedRequest,
@@ -35,15 +35,15 @@ from .cassette.format import (
     load_yaml,
     read_bytes,
 )
-from .cassette.scrub import (
+from .scrub import (
     recorded_request_headers,
     recorded_response_headers,
     scrub_interaction,
     secret_values,
 )
-from .errors import CassetteError
-from .redact import DEFAULT_REDACT
-from .sse import decode_all
+from ..errors import CassetteError
+from ..redact import DEFAULT_REDACT
+from ..sse import decode_all
 
 __all__ = ["import_vcr", "load_vcr"]
 
