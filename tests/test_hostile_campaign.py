@@ -154,7 +154,11 @@ def test_fields_from_the_published_openapi_document(http: httpx.Client, doc: dic
     _check(http.request(method.upper(), url, content=content, headers=HEADERS), "openapi")
 
 
-header_text = st.text(st.characters(min_codepoint=32, max_codepoint=255, exclude_characters="\x7f"), max_size=60)
+# Surrounding blanks stripped: h11 (under httpx) refuses to send a value that starts or ends with one
+# (LocalProtocolError before anything reaches the server); the raw-socket cases below send those.
+header_text = st.text(st.characters(min_codepoint=32, max_codepoint=255, exclude_characters="\x7f"), max_size=60).map(
+    lambda v: v.strip(" \t")
+)
 
 
 @RUN
@@ -211,6 +215,8 @@ ABUSE: dict[str, list[bytes]] = {
     "bare LF line ends": [_req().replace(b"\r\n", b"\n")],
     "obs-fold continuation": [_req(extra=b"x-folded: a\r\n  b\r\n")],
     "NUL in a header value": [_req(extra=b"x-nul: a\x00b\r\n")],
+    "header values padded with blanks": [_req().replace(b"x-api-key: k", b"x-api-key: \t k \t", 1),
+                                         _req(extra=b"content-type:   \r\nanthropic-beta: \t\r\n")],
     "header without a colon": [_req(extra=b"this is not a header\r\n")],
     "non-ASCII header name": [_req(extra="x-ünï: v\r\n".encode())],
     "invalid method": [_req().replace(b"POST", b"P\x00ST", 1)],
