@@ -19,13 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mockclaude"
 
 # Circles that are accepted, each with the reason. Keep it empty where possible: a listed circle that
 # no longer exists fails the test too, so that the list does not outlive its reason.
-ALLOWED: dict[frozenset[str], str] = {
-    frozenset({"mockclaude.protocol.rules", "mockclaude.protocol.scan"}): (
-        "rules imports scan at its very end, after every name scan takes from it is defined, so the "
-        "load order holds; to mend: move MAX_CACHE_BREAKPOINTS, _check_image, _check_prefill and "
-        "_final_dialogue_turn into a module both import"
-    ),
-}
+ALLOWED: dict[frozenset[str], str] = {}
 
 # (lower, higher): the lower module must not import the higher one at all, not even in a function.
 NEVER = [

@@ -7,14 +7,14 @@ docs/validation.md; messages marked *confirmed* in wire-protocol.md are reproduc
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ApiError, invalid
 from ..signatures import Signer, Verdict
 from .models import DEFAULT_MAX_OUTPUT_TOKENS, ModelInfo, get_model, looks_like_model
+from .scan import finish_scan, scan_messages
+from .turn_rules import MAX_CACHE_BREAKPOINTS, _check_image, _check_prefill, _final_dialogue_turn
 
 __all__ = [
     "MAX_CACHE_BREAKPOINTS",
@@ -26,7 +26,6 @@ __all__ = [
     "merge_turns",
 ]
 
-MAX_CACHE_BREAKPOINTS = 4
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
 
 # What follows "...the lastmost set of `tool_use` and `tool_result` blocks)." in the real message.
@@ -38,13 +37,6 @@ THINKING_DOCS_TAIL = (
 
 _TOOL_DOCS = "https://docs.anthropic.com/en/docs/tool-use"
 
-# Magic numbers of the image types the API takes.
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
 # --------------------------------------------------------------------------- before the schema
@@ -143,27 +135,6 @@ def _nested(block: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         ):
             for k, inner in enumerate(source["content"]):
                 yield f".document.source.content.content.{k}", inner
-
-
-def _check_image(block: dict[str, Any], path: str) -> None:
-    source = block.get("source")
-    if not isinstance(source, dict) or source.get("type") != "base64":
-        return
-    data = source.get("data")
-    media_type = source.get("media_type")
-    where = f"{path}.image.source.base64"
-    if not data:
-        raise invalid(f"{where}: image cannot be empty")
-    head = data[:24].strip()
-    try:
-        raw = base64.b64decode(head + "=" * (-len(head) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raise invalid(f"{where}.data: Invalid base64 data") from None
-    found = next((kind for magic, kind in _MAGIC if raw.startswith(magic)), None)
-    if found is None and raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
-        found = "image/webp"
-    if found != media_type:
-        raise invalid(f"{where}.data: Image does not match the provided media type {media_type}")
 
 
 def _check_text(block: dict[str, Any], path: str, where: str) -> None:
@@ -364,25 +335,6 @@ def _check_messages(
     return turns
 
 
-def _final_dialogue_turn(turns: list[dict[str, Any]]) -> int | None:
-    for t in range(len(turns) - 1, -1, -1):
-        if turns[t]["role"] != "system":
-            return t
-    return None
-
-
-def _check_prefill(turn: dict[str, Any], info: ModelInfo | None) -> None:
-    if info is not None and not info.prefill:
-        raise invalid(
-            "This model does not support assistant message prefill. The conversation must end with a user message."
-        )
-    blocks = turn["content"]
-    if blocks and blocks[-1].get("type") == "text":
-        text = blocks[-1].get("text", "")
-        if text and text != text.rstrip():
-            raise invalid("messages: final assistant content cannot end with trailing whitespace")
-
-
 def _check_signatures(turns: list[dict[str, Any]], origins: list[list[int]], signer: Signer) -> None:
     latest = next((t for t in range(len(turns) - 1, -1, -1) if turns[t]["role"] == "assistant"), None)
     for t, turn in enumerate(turns):
@@ -485,8 +437,3 @@ def _check_thinking_loop(turns: list[dict[str, Any]], origins: list[list[int]]) 
         f"`{first}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block "
         "(preceeding the lastmost set of `tool_use` and `tool_result` blocks)." + THINKING_DOCS_TAIL
     )
-
-
-# The fast pass over the messages uses this module's helpers: imported last (this module is always
-# imported first, by validate.py).
-from .scan import finish_scan, scan_messages  # noqa: E402

@@ -26,7 +26,7 @@ from ..errors import ApiError
 from ..signatures import Signer, Verdict
 from ..tokens import BLOCK_OVERHEAD, MESSAGE_OVERHEAD, count_block
 from .models import ModelInfo
-from .rules import MAX_CACHE_BREAKPOINTS, _check_image, _check_prefill, _final_dialogue_turn
+from .turn_rules import MAX_CACHE_BREAKPOINTS, _check_image, _check_prefill, _final_dialogue_turn
 
 _dumps = orjson.dumps
 
