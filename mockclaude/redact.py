@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-__all__ = ["DEFAULT_REDACT", "REDACTED", "redact_headers", "redact_plain"]
+__all__ = ["DEFAULT_REDACT", "REDACTED", "compile_names", "redact_headers", "redact_plain"]
 
 REDACTED = "[REDACTED]"
 
@@ -22,10 +22,6 @@ DEFAULT_REDACT: tuple[str, ...] = (
     "x-goog-api-key",
     "x-amz-security-token",
 )
-
-
-def _matcher(names: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
-    return _compiled(tuple(names))
 
 
 def compile_names(names: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -46,7 +42,7 @@ def _compiled(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
 
 
 def is_secret(name: str, names: Iterable[str] = DEFAULT_REDACT) -> bool:
-    exact, prefixes = _matcher(names)
+    exact, prefixes = compile_names(names)
     low = name.lower()
     return low in exact or any(low.startswith(p) for p in prefixes)
 
@@ -55,7 +51,7 @@ def redact_headers(
     headers: Mapping[str, str] | Iterable[tuple[str, str]], names: Iterable[str] = DEFAULT_REDACT
 ) -> dict[str, str]:
     """A plain dict of the headers (names lower-cased) with secret values replaced by ``[REDACTED]``."""
-    exact, prefixes = _matcher(names)
+    exact, prefixes = compile_names(names)
     raw = getattr(headers, "raw", None)  # starlette's Headers: the ASGI byte pairs, names already lower
     if raw is not None:
         items: Iterable[tuple[str, str]] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
@@ -77,7 +73,7 @@ def redact_plain(
     """:func:`redact_headers` of a dict whose names are lower-case already (an ASGI request's): a copy
     with the secret values replaced, made without a pass over every header in Python. ``matcher``:
     ``compile_names(names)``, made once by a caller that redacts often."""
-    exact, prefixes = matcher or _matcher(names)
+    exact, prefixes = matcher or compile_names(names)
     out = headers.copy()
     for name in exact.intersection(out):
         out[name] = REDACTED
