@@ -362,15 +362,10 @@ class MockClaudeApp:
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise ApiError(413, "Request exceeds the maximum size", edge=True)
-        message = await receive()
-        if message["type"] == "http.request" and not message.get("more_body", False):  # all in one
-            body: bytes = message.get("body", b"")
-            if len(body) > limit:
-                raise ApiError(413, "Request exceeds the maximum size", edge=True)
-            return body
         chunks: list[bytes] = []
         size = 0
         while True:
+            message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 size += len(chunk)
@@ -378,10 +373,9 @@ class MockClaudeApp:
                     raise ApiError(413, "Request exceeds the maximum size", edge=True)
                 chunks.append(chunk)
                 if not message.get("more_body", False):
-                    return b"".join(chunks)
+                    return b"".join(chunks)  # (one piece: the same bytes object, no copy)
             elif message["type"] == "http.disconnect":
                 raise ClientDisconnect()
-            message = await receive()
 
     async def _admit(self, ex: Exchange) -> None:
         """Headers, body and validation, filled into ``ex`` (which keeps the body read so far), or ApiError."""
