@@ -26,7 +26,7 @@ import orjson
 
 from ..errors import b58
 from ..signatures import Signer
-from ..tokens import count_blocks, count_request, count_text, tool_tokens
+from ..tokens import count_blocks, count_text, tool_tokens
 from .jsonschema_gen import instance_for_schema
 
 __all__ = [
@@ -298,9 +298,8 @@ def usage_for(req: Any, out_tokens: int, cache: PromptCache) -> dict[str, Any]:
     tools = req.tools or []
     # The validator's fast pass has counted the messages and the breakpoints already (None: not);
     # the merged turns (made on first use of req.messages) are then not needed.
-    message_tokens = getattr(req, "message_tokens", None)
-    total_in = count_request(req.system_blocks, req.messages if message_tokens is None else [], tools, message_tokens)
-    breakpoints = getattr(req, "cache_breakpoints", None)
+    total_in = req.input_tokens(tools)
+    breakpoints = req.cache_breakpoints
     if breakpoints > 0 if breakpoints is not None else _has_cache_control(tools, req.system_blocks, req.messages):
         read, created, by_ttl = cache.account(PromptCache.breakpoints(tools, req.system_blocks, req.messages))
     else:
