@@ -22,6 +22,7 @@ import pytest
 from mockclaude import MockClaude
 from mockclaude.config import Settings
 from mockclaude.server import bind_socket, server_kind, uvicorn_config
+from tests.rawsocket import conn, read_all
 
 SERVERS = ["mockclaude", "uvicorn"]
 BODY = b'{"model":"claude-sonnet-4-6","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}'
@@ -47,20 +48,6 @@ def mock(request: pytest.FixtureRequest) -> Iterator[MockClaude]:
 def _fresh(request: pytest.FixtureRequest) -> None:
     if "mock" in request.fixturenames:
         request.getfixturevalue("mock").reset()
-
-
-def conn(port: int) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", port), timeout=10)  # 10 s: a hang guard, not a timing check
-
-
-def read_all(s: socket.socket) -> bytes:
-    out = b""
-    try:
-        while chunk := s.recv(65536):
-            out += chunk
-    except ConnectionResetError:
-        pass
-    return out
 
 
 def read_answer(s: socket.socket, buf: bytes = b"") -> tuple[bytes, bytes, bytes]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 
 from mockclaude import ConfigError, MockClaude
 from mockclaude.journal import Journal
+from tests.rawsocket import conn, read_all
 
 BODY = b'{"model":"claude-sonnet-4-6","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}'
 HEAD = (
@@ -26,21 +26,6 @@ def mock(request: pytest.FixtureRequest) -> Iterator[MockClaude]:
         yield m
 
 
-def _conn(mock: MockClaude) -> socket.socket:
-    s = socket.create_connection(("127.0.0.1", mock.port), timeout=10)  # 10 s: a hang guard, not a timing check
-    return s
-
-
-def _read_all(s: socket.socket) -> bytes:
-    out = b""
-    try:
-        while chunk := s.recv(65536):
-            out += chunk
-    except ConnectionResetError:
-        pass
-    return out
-
-
 def _good(mock: MockClaude) -> None:
     r = httpx.post(mock.url + "/v1/messages", content=BODY, headers={"x-api-key": "k", "anthropic-version": "2023-06-01",
                                                                     "content-type": "application/json"})
@@ -53,9 +38,9 @@ def _good(mock: MockClaude) -> None:
     "x-h: " + "b" * 4000 + "\r\n" + "x-i: " + "c" * 4000 + "\r\n" + "x-j: " + "d" * 4000 + "\r\n",  # too much in total
 ])
 def test_oversized_heads_get_431_and_the_next_request_is_answered(mock: MockClaude, extra: str) -> None:
-    with _conn(mock) as s:
+    with conn(mock.port) as s:
         s.sendall((HEAD.format(n=len(BODY)) + extra + "\r\n").encode() + BODY)
-        answer = _read_all(s)
+        answer = read_all(s)
     assert answer.startswith(b"HTTP/1.1 431 ")
     body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
     assert body["error"]["type"] == "invalid_request_error"
@@ -63,7 +48,7 @@ def test_oversized_heads_get_431_and_the_next_request_is_answered(mock: MockClau
 
 
 def test_a_header_line_sent_forever_is_cut_at_the_limit(mock: MockClaude) -> None:
-    with _conn(mock) as s:
+    with conn(mock.port) as s:
         s.sendall(HEAD.format(n=2).encode() + b"x-endless: ")
         sent = 0
         try:
@@ -78,13 +63,13 @@ def test_a_header_line_sent_forever_is_cut_at_the_limit(mock: MockClaude) -> Non
 
 @pytest.mark.parametrize("partial", [b"", b"POST /v1/messages HTTP/1.1\r\nhost: x\r\n", None])
 def test_slow_heads_and_bodies_get_408_and_others_are_served_meanwhile(mock: MockClaude, partial: bytes | None) -> None:
-    with _conn(mock) as s:
+    with conn(mock.port) as s:
         if partial is None:  # the head complete, the body stops half-way
             s.sendall(HEAD.format(n=len(BODY)).encode() + b"\r\n" + BODY[:10])
         else:
             s.sendall(partial)
         _good(mock)  # one slow client does not block another
-        answer = _read_all(s)  # returns once the server closes (bounded by the socket timeout)
+        answer = read_all(s)  # returns once the server closes (bounded by the socket timeout)
     assert answer == b"" or answer.startswith(b"HTTP/1.1 408 "), answer[:80]
     if partial:
         assert answer.startswith(b"HTTP/1.1 408 ")
@@ -94,11 +79,11 @@ def test_slow_heads_and_bodies_get_408_and_others_are_served_meanwhile(mock: Moc
 @pytest.mark.parametrize("server", ["mockclaude", "uvicorn"])
 def test_connections_beyond_the_cap_get_503(server: str) -> None:
     with MockClaude(server=server, max_connections=3) as m:
-        held = [socket.create_connection(("127.0.0.1", m.port), timeout=10) for _ in range(3)]
+        held = [conn(m.port) for _ in range(3)]
         try:
-            with socket.create_connection(("127.0.0.1", m.port), timeout=10) as extra:
+            with conn(m.port) as extra:
                 extra.sendall(b"GET /_mockclaude/health HTTP/1.1\r\nhost: localhost\r\n\r\n")
-                assert _read_all(extra).startswith(b"HTTP/1.1 503 ")
+                assert read_all(extra).startswith(b"HTTP/1.1 503 ")
         finally:
             for s in held:
                 s.close()
@@ -114,9 +99,9 @@ def test_connections_beyond_the_cap_get_503(server: str) -> None:
 
 def test_pipelined_requests_are_all_answered(mock: MockClaude) -> None:
     one = HEAD.format(n=len(BODY)).encode() + b"\r\n" + BODY
-    with _conn(mock) as s:
+    with conn(mock.port) as s:
         s.sendall(one * 3 + b"GET /_mockclaude/health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
-        answer = _read_all(s)
+        answer = read_all(s)
     assert answer.count(b"HTTP/1.1 200 ") == 4
 
 
@@ -137,7 +122,7 @@ def test_a_big_body_ending_in_one_read_is_not_counted_as_the_next_head(mock: Moc
     big = b"[" * 100_000 + b"]" * 100_000
     first = HEAD.format(n=len(big)).encode() + b"\r\n" + big
     second = HEAD.format(n=len(BODY)).encode() + b"connection: close\r\n\r\n" + BODY
-    with _conn(mock) as s:
+    with conn(mock.port) as s:
         s.sendall(first + second)
-        answer = _read_all(s)
+        answer = read_all(s)
     assert answer.count(b"HTTP/1.1 400 ") == 1 and answer.count(b"HTTP/1.1 200 ") == 1, answer[:200]
