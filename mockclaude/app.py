@@ -324,7 +324,8 @@ class MockClaudeApp:
     def _base_response(self, content: bytes, request_id: str, stream: bool) -> tuple[Response, dict[str, str]]:
         """A 200 of JSON (or of SSE, with ``cache-control: no-cache``) with the base headers, and the
         headers as a dict, for the journal: the headers encoded once a second rather than per
-        response. Same headers as ``Response(content, headers=self.base_headers(...) | extra, media_type=...)``."""
+        response. Same headers as ``Response(content, headers=self.base_headers(...), media_type=...)``
+        (plus ``cache-control`` for a stream) would send."""
         plain, encoded = self._ratelimit_headers.get_encoded()
         heads = self._heads.get(stream)
         if heads is None or heads[0] is not encoded:  # a new second: new rate-limit headers
